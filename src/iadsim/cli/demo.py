@@ -1,0 +1,67 @@
+"""``iadsim demo``: the main job on the embedded default data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from iadsim.cli._common import JsonOption, console, get_catalog, km, print_json
+
+_MARK = {"power": "", "horizon": "*", "instrumented": "†"}
+
+
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo's tables and charts.")] = Path("iadsim-demo"),
+    json_: JsonOption = False,
+) -> None:
+    """The S-400's radars against every catalog target at 50 m, 1 km and 10 km, beside the 400 km ring."""
+    from iadsim.demo import run_demo
+
+    with console.status("computing detection ranges and charts..."):
+        result = run_demo(out, get_catalog())
+    if json_:
+        print_json(
+            {
+                "system": result.system,
+                "ring_m": result.ring_m,
+                "pd": result.pd,
+                "rows": [r.as_dict() for r in result.rows],
+                "files": [str(f) for f in result.files],
+            }
+        )
+        return
+    alts = sorted({r.altitude_m for r in result.rows})
+    table = Table(
+        title=f"{result.system}: detection range (km) over a smooth 4/3 earth, single-look Pd "
+        f"{result.pd:g}; advertised ring {km(result.ring_m)} km"
+    )
+    for col in (
+        "radar",
+        "target",
+        "RCS m²",
+        "free space",
+        *(f"at {a:g} m" for a in alts),
+        "% of ring at 10 km",
+    ):
+        table.add_column(col, justify="right" if col not in ("radar", "target") else "left")
+    by_key = {(r.radar, r.target, r.altitude_m): r for r in result.rows}
+    for radar, target in dict.fromkeys((r.radar, r.target) for r in result.rows):
+        first = by_key[(radar, target, alts[0])]
+        det = [by_key[(radar, target, a)] for a in alts]
+        cells = [f"{km(d.detection_m)}{_MARK[d.limited_by]}" for d in det]
+        table.add_row(
+            radar,
+            target,
+            f"{first.rcs_m2:g}",
+            km(first.free_space_m),
+            *cells,
+            f"{100 * det[-1].detection_m / result.ring_m:.0f}%",
+        )
+    console.print(table)
+    console.print("* limited by the radar horizon; † by the radar's instrumented range; unmarked: by power.")
+    console.print("Files written:")
+    for f in result.files:
+        console.print(f"  {f}")

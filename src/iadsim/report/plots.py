@@ -1,0 +1,116 @@
+"""Charts drawn with matplotlib (Agg backend, no display needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from iadsim import physics  # noqa: E402
+from iadsim.sim.sensors import DetectionRange  # noqa: E402
+
+
+def blake_chart(
+    path: Path,
+    title: str,
+    curves: Sequence[tuple[str, physics.VerticalCoverage]],
+    radar_height_m: float,
+    k: float = physics.STANDARD_K,
+    max_range_km: float | None = None,
+    max_height_km: float | None = None,
+) -> Path:
+    """Vertical coverage over a k-factor earth: height above the smooth earth against ground range.
+
+    Curved lines are constant heights drawn as the k-earth bends them below a flat chord; the dashed line is
+    the radar horizon (grazing ray). Each curve is a :class:`~iadsim.physics.VerticalCoverage` boundary.
+    """
+    re = physics.effective_earth_radius_m(k)
+    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=110)
+    r_max = max_range_km or 1.05 * max(float(np.max(c.ground_range_m)) for _, c in curves) / 1e3
+    h_max = max_height_km or 1.15 * max(float(np.max(c.height_m)) for _, c in curves) / 1e3
+    g = np.linspace(0, r_max * 1e3, 400)
+    grazing = physics.horizon_height_m(g, radar_height_m, k)
+    for label, cov in curves:
+        ax.fill(cov.ground_range_m / 1e3, cov.height_m / 1e3, alpha=0.25)
+        ax.plot(cov.ground_range_m / 1e3, cov.height_m / 1e3, lw=1.5, label=label)
+    ax.plot(
+        g / 1e3,
+        grazing / 1e3,
+        "k--",
+        lw=1,
+        label=f"radar horizon (k = {k:.3g}, antenna {radar_height_m:g} m)",
+    )
+    for el_deg in (0.5, 1, 2, 5, 10, 20, 45):
+        el = np.radians(el_deg)
+        rr = np.linspace(0, 2 * r_max * 1e3, 200)
+        hh = physics.target_height_m(rr, el, radar_height_m, k)
+        gg = physics.ground_range_m(rr, hh, radar_height_m, k)
+        inside = (gg / 1e3 <= r_max) & (hh / 1e3 <= h_max)
+        ax.plot(gg[inside] / 1e3, hh[inside] / 1e3, color="0.8", lw=0.6, zorder=0)
+        if inside.any():
+            i = np.flatnonzero(inside)[-1]
+            ax.annotate(f"{el_deg:g}°", (gg[i] / 1e3, hh[i] / 1e3), fontsize=7, color="0.5")
+    ax.set_xlim(0, r_max)
+    ax.set_ylim(0, h_max)
+    ax.set_xlabel("ground range (km)")
+    ax.set_ylabel("height above sea level (km)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.text(
+        0.01,
+        0.01,
+        f"effective earth radius {re / 1e3:.0f} km; flat elevation pattern, no multipath",
+        transform=ax.transAxes,
+        fontsize=7,
+        color="0.4",
+    )
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def detection_range_chart(
+    path: Path, rows: Sequence[DetectionRange], title: str, ring_km: float | None
+) -> Path:
+    """Horizontal bars of detection range per target and altitude, one panel per radar, with the ring."""
+    radars = list(dict.fromkeys(r.radar for r in rows))
+    targets = list(dict.fromkeys(r.target for r in rows))
+    alts = sorted({r.altitude_m for r in rows})
+    fig, axes = plt.subplots(
+        1,
+        len(radars),
+        figsize=(5.2 * len(radars), 0.42 * len(targets) + 2.2),
+        dpi=110,
+        sharey=True,
+        squeeze=False,
+    )
+    height = 0.8 / len(alts)
+    colors = plt.get_cmap("viridis")(np.linspace(0.15, 0.85, len(alts)))
+    for ax, radar in zip(axes[0], radars, strict=True):
+        sub = {(r.target, r.altitude_m): r for r in rows if r.radar == radar}
+        for a, (alt, color) in enumerate(zip(alts, colors, strict=True)):
+            y = np.arange(len(targets)) + (a - (len(alts) - 1) / 2) * height
+            det = [sub[(t, alt)].detection_m / 1e3 for t in targets]
+            free = [sub[(t, alt)].free_space_m / 1e3 for t in targets]
+            ax.barh(y, det, height=height, color=color, label=f"{alt:g} m")
+            ax.scatter(free, y, marker="|", color=color, s=40, zorder=3)
+        if ring_km:
+            ax.axvline(ring_km, color="crimson", ls="--", lw=1.2, label=f"{ring_km:g} km ring")
+        ax.set_title(radar)
+        ax.set_xlabel("detection range (km)")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(np.arange(len(targets)), targets)
+    axes[0][0].invert_yaxis()
+    axes[0][-1].legend(title="target altitude", fontsize=8, loc="lower right")
+    fig.suptitle(title + "\nbars: min(free-space range, radar horizon); ticks: free-space range", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -1,0 +1,108 @@
+"""``iadsim radar`` and ``iadsim demo`` end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from iadsim import physics
+from iadsim.catalog import default_catalog
+
+
+def test_radar_json_is_consistent_with_physics(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("radar", "91n6e", "--target", "f-16c", "-a", "50", "-a", "10000", "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    cat = default_catalog()
+    radar, target = cat.radar("91n6e"), cat.target("f-16c")
+    assert data["rcs_m2"] == target.rcs_m2.value
+    low, high = data["ranges"]
+    assert low["horizon_m"] == pytest.approx(float(physics.radar_horizon_m(data["mast_height_m"], 50.0)))
+    for row in (low, high):
+        assert row["detection_m"] == min(row["free_space_m"], row["horizon_m"], row["instrumented_m"])
+    assert low["limited_by"] == "horizon"
+    # at the free-space range the single-look Pd is the requested one
+    model_pd = physics.detection_probability(
+        physics.calibrated_snr_db(
+            low["free_space_m"],
+            target.rcs_m2.value,
+            radar.reference_range_m.value,
+            radar.reference_rcs_m2.value,
+            physics.required_snr_db(
+                radar.reference_pd.value, radar.reference_pfa.value, 1, int(radar.reference_swerling.value)
+            ),
+        ),
+        radar.reference_pfa.value,
+        1,
+        int(target.swerling.value),
+    )
+    assert float(model_pd) == pytest.approx(0.5, abs=1e-6)
+    curve = data["pd_vs_range"]
+    assert all(a >= b for a, b in zip(curve["pd_free_space"], curve["pd_free_space"][1:], strict=False))
+    beyond = [
+        p
+        for r, p in zip(curve["range_m"], curve["pd_by_altitude_m"]["50.0"], strict=True)
+        if r > low["horizon_m"]
+    ]
+    assert beyond and all(p == 0 for p in beyond)
+
+
+def test_radar_range_scales_with_rcs(cli) -> None:  # type: ignore[no-untyped-def]
+    one = json.loads(cli("radar", "92n6e", "--rcs", "1", "--json").out)["ranges"][0]["free_space_m"]
+    tiny = json.loads(cli("radar", "92n6e", "--rcs", "0.0001", "--json").out)["ranges"][0][
+        "free_space_m"
+    ]
+    assert tiny / one == pytest.approx(0.1, rel=1e-6)
+
+
+def test_radar_png(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    png = tmp_path / "blake.png"
+    result = cli("radar", "96l6e", "--target", "subsonic-cruise-missile", "--png", str(png))
+    assert result.code == 0, result.err
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "detection" in result.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["radar", "no-such-radar", "--rcs", "1"], "unknown radar id 'no-such-radar'"),
+        (["radar", "91n6e"], "give exactly one of --target ID and --rcs M2"),
+        (["radar", "91n6e", "--rcs", "-1"], "--rcs: must be positive"),
+        (["radar", "91n6e", "--rcs", "1", "--pd", "1.5"], "--pd: must lie strictly between 0 and 1"),
+        (["radar", "91n6e", "--rcs", "1", "--mast", "-3"], "mast height must be non-negative"),
+        (["radar", "91n6e", "--rcs", "1", "-a", "-50"], "--altitude: must be non-negative"),
+        (["radar", "91n6e", "--target", "f-16", "--json"], "did you mean"),
+    ],
+)
+def test_radar_bad_input(cli, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli(*args)
+    assert result.code == 2
+    assert message in result.err
+
+
+def test_demo_writes_table_and_charts(cli_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "demo"
+    result = cli_process("demo", "--out", str(out))
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err
+    for name in ("detection-ranges.csv", "detection-ranges.png", "assumptions.csv", "blake-91n6e.png"):
+        assert (out / name).stat().st_size > 0
+    with (out / "detection-ranges.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    cat = default_catalog()
+    radars = {*cat.system("s-400").regiment_radars, *cat.system("s-400").battalion_radars}
+    assert {r["radar"] for r in rows} == radars
+    assert {r["target"] for r in rows} == set(cat.targets)
+    assert {float(r["altitude_m"]) for r in rows} == {50.0, 1000.0, 10000.0}
+    for r in rows:
+        limits = (float(r["free_space_m"]), float(r["horizon_m"]), float(r["instrumented_m"]))
+        assert float(r["detection_m"]) == min(limits)
+        assert float(r["ring_m"]) == 400e3
+    # a cruise missile at 50 m is horizon-limited far inside the ring
+    low = [r for r in rows if r["target"] == "subsonic-cruise-missile" and float(r["altitude_m"]) == 50.0]
+    assert all(r["limited_by"] == "horizon" and float(r["detection_m"]) < 100e3 for r in low)
+    assert "400.0 km" in result.out

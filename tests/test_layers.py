@@ -1,0 +1,44 @@
+"""The layering of DESIGN.md: physics imports nothing of iadsim; the library never imports cli or web."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import iadsim
+
+SRC = Path(iadsim.__file__).parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _iadsim_imports(package: str) -> dict[Path, set[str]]:
+    return {p: {n for n in _imports(p) if n.split(".")[0] == "iadsim"} for p in (SRC / package).rglob("*.py")}
+
+
+def test_physics_imports_nothing_of_iadsim() -> None:
+    for path, names in _iadsim_imports("physics").items():
+        assert all(n.startswith("iadsim.physics") for n in names), (path, names)
+
+
+def test_catalog_imports_only_its_own_and_helpers() -> None:
+    allowed = ("iadsim.catalog", "iadsim.errors", "iadsim._yamlio")
+    for path, names in _iadsim_imports("catalog").items():
+        assert all(n.startswith(allowed) for n in names), (path, names)
+
+
+def test_library_never_imports_cli_or_web() -> None:
+    for path in SRC.rglob("*.py"):
+        if path.parent.name in ("cli", "web") or path.name == "__main__.py":
+            continue
+        names = _imports(path)
+        assert not any(n.startswith(("iadsim.cli", "iadsim.web")) for n in names), path
