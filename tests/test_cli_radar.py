@@ -52,9 +52,7 @@ def test_radar_json_is_consistent_with_physics(cli) -> None:  # type: ignore[no-
 
 def test_radar_range_scales_with_rcs(cli) -> None:  # type: ignore[no-untyped-def]
     one = json.loads(cli("radar", "92n6e", "--rcs", "1", "--json").out)["ranges"][0]["free_space_m"]
-    tiny = json.loads(cli("radar", "92n6e", "--rcs", "0.0001", "--json").out)["ranges"][0][
-        "free_space_m"
-    ]
+    tiny = json.loads(cli("radar", "92n6e", "--rcs", "0.0001", "--json").out)["ranges"][0]["free_space_m"]
     assert tiny / one == pytest.approx(0.1, rel=1e-6)
 
 

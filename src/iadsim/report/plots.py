@@ -62,15 +62,15 @@ def blake_chart(
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", fontsize=8)
-    ax.text(
+    fig.text(
         0.01,
         0.01,
-        f"effective earth radius {re / 1e3:.0f} km; flat elevation pattern, no multipath",
-        transform=ax.transAxes,
+        f"effective earth radius {re / 1e3:.0f} km; flat elevation pattern, no multipath; "
+        "grey lines: elevation angles",
         fontsize=7,
         color="0.4",
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     fig.savefig(path)
     plt.close(fig)
     return path
@@ -108,9 +108,13 @@ def detection_range_chart(
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].set_yticks(np.arange(len(targets)), targets)
     axes[0][0].invert_yaxis()
-    axes[0][-1].legend(title="target altitude", fontsize=8, loc="lower right")
-    fig.suptitle(title + "\nbars: min(free-space range, radar horizon); ticks: free-space range", fontsize=10)
-    fig.tight_layout()
+    handles, labels = axes[0][-1].get_legend_handles_labels()
+    fig.legend(handles, labels, title="target altitude", fontsize=8, loc="lower center", ncol=len(labels))
+    fig.suptitle(
+        title + "\nbars: min(free-space range, radar horizon, instrumented range); ticks: free-space range",
+        fontsize=10,
+    )
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
     fig.savefig(path)
     plt.close(fig)
     return path
