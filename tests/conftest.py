@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -10,6 +11,12 @@ from pathlib import Path
 import pytest
 
 from iadsim.cli import main
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep caches (the decompressed GLOBE tile, downloaded DEM tiles) out of the user's home."""
+    cache = Path(config.rootpath) / ".pytest_cache" / "iadsim-cache"
+    os.environ.setdefault("IADSIM_CACHE", str(cache))
 
 
 @dataclass

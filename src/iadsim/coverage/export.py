@@ -1,0 +1,360 @@
+# mypy: disable-error-code="import-untyped"
+"""Coverage exports: GeoTIFF rasters, polygons of masks, GeoJSON (RFC 7946) and KML 2.2.
+
+Rasters keep the grid's own CRS and transform, so GDAL, QGIS and rasterio place them exactly. Vector
+outputs are in WGS84 longitude/latitude degrees (the only CRS GeoJSON and KML allow); polygons come from
+the cell edges of a mask, densified before they are transformed so that an edge that is straight in the
+grid's projection stays where it was.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+import rasterio.features
+import shapely
+from matplotlib.colors import to_rgba
+from numpy.typing import NDArray
+from pyproj import CRS, Transformer
+from rasterio.crs import CRS as RioCRS
+from shapely.geometry import (
+    GeometryCollection,
+    LinearRing,
+    LineString,
+    MultiLineString,
+    MultiPoint,
+    MultiPolygon,
+    Point,
+    Polygon,
+    mapping,
+    shape,
+)
+from shapely.geometry.base import BaseGeometry
+
+from iadsim._atomic import atomic_path
+from iadsim.terrain.grid import WGS84, Grid
+
+KML_NS = "http://www.opengis.net/kml/2.2"
+COORD_DECIMALS = 6
+"""Decimals kept in GeoJSON/KML coordinates: 1e-6 degree is about 0.11 m, finer than any DEM cell."""
+
+METRES_PER_DEGREE = 111_320.0
+"""Metres per degree of latitude (and of longitude at the equator), to turn metre tolerances into degrees."""
+
+Feature = tuple[BaseGeometry, Mapping[str, Any]]
+
+
+# --------------------------------------------------------------------------------------------- GeoTIFF
+
+
+def write_geotiff(
+    grid: Grid,
+    path: Path,
+    nodata: float | None = None,
+    description: str | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> Path:
+    """Write ``grid`` as a single-band, tiled, DEFLATE-compressed GeoTIFF in the grid's CRS; returns ``path``.
+
+    Float grids keep their dtype; NaN cells are written as ``nodata`` (default NaN, which GDAL supports for
+    float bands) and use the floating-point predictor (3). Integer grids use the horizontal predictor (2)
+    and have no nodata unless one is given; boolean grids are written as uint8 0/1. ``description`` becomes
+    the band description (shown by QGIS and ``gdalinfo``); ``tags`` become dataset metadata (e.g. terrain
+    source, ``units`` = "m", k-factor); a ``units`` tag also sets the band unit. The grid's ``source`` is
+    stored as the ``source`` tag unless ``tags`` gives one. The file is written atomically.
+    """
+    values = np.asarray(grid.values)
+    if values.dtype == np.bool_:
+        values = values.astype(np.uint8)
+    is_float = np.issubdtype(values.dtype, np.floating)
+    fill: float | None
+    if is_float:
+        fill = float("nan") if nodata is None else float(nodata)
+        if not math.isnan(fill):
+            values = np.where(np.isnan(values), np.asarray(fill, dtype=values.dtype), values)
+        predictor = 3
+    else:
+        if nodata is not None and not np.can_cast(np.min_scalar_type(nodata), values.dtype):
+            raise ValueError(f"nodata {nodata} does not fit the grid's dtype {values.dtype}")
+        fill = None if nodata is None else float(nodata)
+        predictor = 2
+    rows, cols = grid.shape
+    profile: dict[str, Any] = {
+        "driver": "GTiff",
+        "width": cols,
+        "height": rows,
+        "count": 1,
+        "dtype": values.dtype.name,
+        "crs": RioCRS.from_wkt(grid.crs.to_wkt()),
+        "transform": grid.transform,
+        "nodata": fill,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
+        "predictor": predictor,
+    }
+    all_tags = {"source": grid.source} if grid.source else {}
+    all_tags.update(tags or {})
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(values, 1)
+        if description:
+            dst.set_band_description(1, description)
+        if "units" in all_tags:
+            dst.set_band_unit(1, all_tags["units"])
+        if all_tags:
+            dst.update_tags(**all_tags)
+    return path
+
+
+def read_geotiff(path: Path) -> Grid:
+    """Read band 1 of a GeoTIFF as a :class:`Grid`; nodata cells become NaN in float rasters.
+
+    The grid's ``source`` is the file's ``source`` tag, or the file name when it has none.
+    """
+    with rasterio.open(path) as src:
+        values = src.read(1)
+        nodata = src.nodata
+        crs = CRS.from_wkt(src.crs.to_wkt())
+        transform = src.transform
+        source = src.tags().get("source", Path(path).name)
+    if np.issubdtype(values.dtype, np.floating) and nodata is not None and not math.isnan(nodata):
+        values = np.where(values == nodata, np.asarray(np.nan, dtype=values.dtype), values)
+    return Grid(values, transform, crs, source)
+
+
+# --------------------------------------------------------------------------------------------- polygons
+
+
+def _truthy(values: NDArray[Any]) -> NDArray[np.bool_]:
+    """Cells that count as covered: non-zero and not NaN."""
+    if np.issubdtype(values.dtype, np.floating):
+        return np.asarray((values != 0) & ~np.isnan(values))
+    return np.asarray(values != 0)
+
+
+def _as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
+    """The polygonal part of ``geom`` as a MultiPolygon (empty when it has none)."""
+    if isinstance(geom, MultiPolygon):
+        return geom
+    if isinstance(geom, Polygon):
+        return MultiPolygon([geom]) if not geom.is_empty else MultiPolygon()
+    if isinstance(geom, GeometryCollection):
+        polys: list[Polygon] = []
+        for part in geom.geoms:
+            polys.extend(_as_multipolygon(part).geoms)
+        return MultiPolygon(polys)
+    return MultiPolygon()
+
+
+def transform_geometry(
+    geom: BaseGeometry, src: CRS, dst: CRS, max_segment: float | None = None
+) -> BaseGeometry:
+    """``geom`` from CRS ``src`` to CRS ``dst`` (x/y order: longitude first for geographic CRSs).
+
+    When ``max_segment`` (in ``src`` units) is given, edges are first split so that none is longer, so
+    that a straight edge in ``src`` follows its true path in ``dst``.
+    """
+    if max_segment is not None and max_segment > 0:
+        geom = shapely.segmentize(geom, max_segment)
+    if CRS.from_user_input(src) == CRS.from_user_input(dst):
+        return geom
+    tr = Transformer.from_crs(src, dst, always_xy=True)
+
+    def fn(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        xx, yy = tr.transform(x, y)
+        return np.asarray(xx), np.asarray(yy)
+
+    return shapely.transform(geom, fn, interleaved=False)
+
+
+def _metres_to_crs_units(crs: CRS, metres: float) -> float:
+    """A length in metres expressed in the units of ``crs`` (degrees of latitude for geographic CRSs)."""
+    if crs.is_geographic:
+        return metres / METRES_PER_DEGREE
+    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    return metres / (factor or 1.0)
+
+
+def mask_to_polygons(
+    mask: Grid,
+    simplify_m: float | None = None,
+    *,
+    crs: CRS | None = None,
+    max_segment_m: float = 1000.0,
+) -> MultiPolygon:
+    """The covered cells (non-zero, not NaN) of ``mask`` as polygons, by default in WGS84 lon/lat degrees.
+
+    Cells are traced along their edges (4-connected, :func:`rasterio.features.shapes`) and merged, so holes
+    are kept. ``simplify_m`` (metres) simplifies the outlines in the grid's CRS before they are transformed
+    (topology preserved). Edges longer than ``max_segment_m`` metres are split before the transform, which
+    keeps a long straight edge of the grid within millimetres of its true position. ``crs`` picks another
+    output CRS (the map code uses the map's CRS). Exteriors run counter-clockwise, holes clockwise (as
+    RFC 7946 asks). An empty mask gives an empty MultiPolygon.
+    """
+    covered = _truthy(np.asarray(mask.values))
+    if not covered.any():
+        return MultiPolygon()
+    data = covered.astype(np.uint8)
+    parts = [
+        shape(geom) for geom, _ in rasterio.features.shapes(data, mask=covered, transform=mask.transform)
+    ]
+    merged = shapely.union_all(parts)
+    if simplify_m:
+        merged = merged.simplify(_metres_to_crs_units(mask.crs, simplify_m), preserve_topology=True)
+    out_crs = WGS84 if crs is None else crs
+    out = transform_geometry(merged, mask.crs, out_crs, _metres_to_crs_units(mask.crs, max_segment_m))
+    if not out.is_valid:
+        out = shapely.make_valid(out)
+    return _as_multipolygon(shapely.orient_polygons(out, exterior_cw=False))
+
+
+# --------------------------------------------------------------------------------------------- GeoJSON
+
+
+def _round_coords(geom: BaseGeometry) -> BaseGeometry:
+    return shapely.transform(geom, lambda xy: np.round(xy, COORD_DECIMALS), include_z=True)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"property value {value!r} of type {type(value).__name__} is not JSON serialisable")
+
+
+def _geojson_geometry(geom: BaseGeometry) -> dict[str, Any]:
+    if isinstance(geom, LinearRing):  # GeoJSON has no ring type: a closed LineString
+        geom = LineString(geom.coords)
+    geom = _round_coords(shapely.orient_polygons(geom, exterior_cw=False))
+    return dict(mapping(geom))
+
+
+def write_geojson(features: Sequence[Feature], path: Path) -> Path:
+    """Write ``(geometry, properties)`` pairs as an RFC 7946 FeatureCollection; returns ``path``.
+
+    Geometries must already be WGS84 longitude/latitude degrees (as :func:`mask_to_polygons` gives);
+    coordinates are rounded to 1e-6 degree, polygon exteriors run counter-clockwise and holes clockwise.
+    Properties must be JSON-serialisable (numpy scalars are converted). Written atomically as UTF-8.
+    """
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": _geojson_geometry(geom), "properties": dict(props)}
+            for geom, props in features
+        ],
+    }
+    with atomic_path(path) as tmp:
+        tmp.write_text(
+            json.dumps(collection, ensure_ascii=False, default=_json_default, separators=(",", ":")),
+            encoding="utf-8",
+        )
+    return path
+
+
+# --------------------------------------------------------------------------------------------- KML
+
+
+def _kml_color(color: Any, alpha: float | None = None) -> str:
+    """A matplotlib colour as KML's ``aabbggrr`` hex; ``alpha`` (0–1) overrides the colour's own."""
+    r, g, b, a = to_rgba(color)
+    if alpha is not None:
+        a = alpha
+    return "".join(f"{round(v * 255):02x}" for v in (a, b, g, r))
+
+
+def _has_alpha(color: Any) -> bool:
+    if isinstance(color, str):
+        return color.startswith("#") and len(color) in (5, 9)
+    return isinstance(color, Sequence) and len(color) == 4
+
+
+def _kml_coords(coords: Any) -> str:
+    return " ".join(",".join(f"{v:.{COORD_DECIMALS}f}".rstrip("0").rstrip(".") for v in c) for c in coords)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    el = ET.SubElement(parent, f"{{{KML_NS}}}{tag}")
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _kml_geometry(parent: ET.Element, geom: BaseGeometry) -> None:
+    if isinstance(geom, Point):
+        _sub(_sub(parent, "Point"), "coordinates", _kml_coords(geom.coords))
+    elif isinstance(geom, LineString | LinearRing):
+        line = _sub(parent, "LineString")
+        _sub(line, "tessellate", "1")
+        _sub(line, "coordinates", _kml_coords(geom.coords))
+    elif isinstance(geom, Polygon):
+        geom = shapely.orient_polygons(geom, exterior_cw=False)
+        poly = _sub(parent, "Polygon")
+        _sub(poly, "tessellate", "1")
+        outer = _sub(_sub(poly, "outerBoundaryIs"), "LinearRing")
+        _sub(outer, "coordinates", _kml_coords(geom.exterior.coords))
+        for hole in geom.interiors:
+            inner = _sub(_sub(poly, "innerBoundaryIs"), "LinearRing")
+            _sub(inner, "coordinates", _kml_coords(hole.coords))
+    elif isinstance(geom, MultiPolygon | MultiLineString | MultiPoint | GeometryCollection):
+        multi = _sub(parent, "MultiGeometry")
+        for part in geom.geoms:
+            _kml_geometry(multi, part)
+    else:
+        raise TypeError(f"cannot write a {geom.geom_type} to KML")
+
+
+def write_kml(features: Sequence[Feature], path: Path, name: str) -> Path:
+    """Write ``(geometry, properties)`` pairs (WGS84 lon/lat degrees) as a KML 2.2 document; returns ``path``.
+
+    Each feature becomes a Placemark named by its ``name`` (or ``label``) property: polygons with their
+    holes, points (sites), lines (rings and routes; a LinearRing is written as a closed LineString), and
+    MultiGeometry for collections. Each gets a Style from its ``color`` (or ``stroke``: outline and line
+    colour, any matplotlib colour), ``fill`` (polygon fill; from ``color`` when absent), ``fill_opacity``
+    (0–1; default 0.4 unless the fill colour carries an alpha) and ``width`` (line width in pixels). All
+    properties are also written as ExtendedData. Coordinates are ``lon,lat[,alt]``. Written atomically.
+    """
+    ET.register_namespace("", KML_NS)
+    root = ET.Element(f"{{{KML_NS}}}kml")
+    doc = _sub(root, "Document")
+    _sub(doc, "name", name)
+    # Document-level styles first, then the placemarks (the order the KML 2.2 schema gives).
+    for i, (_, props) in enumerate(features):
+        line_color = props.get("color", props.get("stroke", "#333333"))
+        fill = props.get("fill", line_color)
+        opacity = props.get("fill_opacity", props.get("fill-opacity"))
+        if opacity is None and not _has_alpha(fill):
+            opacity = 0.4
+        style = _sub(doc, "Style")
+        style.set("id", f"style-{i}")
+        line_style = _sub(style, "LineStyle")
+        _sub(line_style, "color", _kml_color(line_color))
+        _sub(line_style, "width", f"{float(props.get('width', props.get('stroke-width', 2))):g}")
+        poly_style = _sub(style, "PolyStyle")
+        _sub(poly_style, "color", _kml_color(fill, None if opacity is None else float(opacity)))
+    for i, (geom, props) in enumerate(features):
+        placemark = _sub(doc, "Placemark")
+        _sub(placemark, "name", str(props.get("name", props.get("label", f"feature {i + 1}"))))
+        _sub(placemark, "styleUrl", f"#style-{i}")
+        if props:
+            extended = _sub(placemark, "ExtendedData")
+            for key, value in props.items():
+                data = _sub(extended, "Data")
+                data.set("name", str(key))
+                _sub(data, "value", str(value))
+        _kml_geometry(placemark, geom)
+    tree = ET.ElementTree(root)
+    ET.indent(tree, space=" ")
+    with atomic_path(path) as tmp:
+        tree.write(tmp, encoding="UTF-8", xml_declaration=True)
+    return path

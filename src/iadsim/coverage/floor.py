@@ -1,0 +1,204 @@
+"""The radar floor: the lowest height above the terrain at which a target is in line of sight.
+
+For an antenna at a site, every cell of a planar grid within a maximum range gets the minimum height above
+ground at which a target there is visible over the terrain and the curve of a k-factor earth (4/3 by
+default). Line of sight follows the straight line in the grid from the antenna's cell to the cell's
+centre, sampled where it crosses each grid line of the major axis, with the terrain interpolated linearly
+along that grid line (the rule of Franklin and Ray's R3 algorithm); curvature and refraction are exact on
+the effective earth (:mod:`iadsim.coverage._kernels`). The kernel computes this for all cells at once in
+O(n) by sweeping rays to every cell of the outer ring and interpolating between the two rays that bracket
+each cell (R2 with interpolation); :func:`reference_floor` computes the R3 definition directly, cell by
+cell, to check it.
+
+References: W. R. Franklin and C. Ray, "Higher isn't necessarily better: visibility algorithms and
+experiments", 6th Int. Symp. on Spatial Data Handling (1994); GDAL ``gdal_viewshed -om GROUND``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from affine import Affine
+from numpy.typing import NDArray
+
+from iadsim import physics
+from iadsim.coverage._kernels import radar_floor_kernel
+from iadsim.errors import InputError
+from iadsim.terrain.grid import Grid
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Floor:
+    """A radar floor and how it was computed.
+
+    ``agl`` holds metres above the terrain (NaN out of range or without terrain data); ``terrain`` the
+    terrain heights on the same grid; ``antenna_amsl_m`` the antenna height above sea level.
+    """
+
+    agl: Grid
+    terrain: Grid
+    row: int
+    col: int
+    antenna_amsl_m: float
+    mast_m: float
+    k: float
+    max_range_m: float
+
+    @property
+    def amsl(self) -> Grid:
+        """The floor in metres above sea level."""
+        values = self.agl.values.astype(np.float64) + self.terrain.values
+        return self.agl.with_values(values.astype(np.float32))
+
+
+def _checked(
+    dem: Grid, x: float, y: float, mast_m: float, k: float, max_range_m: float
+) -> tuple[int, int, float]:
+    if dem.is_geographic:
+        raise InputError(
+            "the radar floor needs a projected grid in metres; resample geographic terrain first"
+        )
+    if not mast_m >= 0:
+        raise InputError(f"mast height must be non-negative, got {mast_m} m")
+    if not k > 0:
+        raise InputError(f"k-factor must be positive, got {k}")
+    if not max_range_m > 0:
+        raise InputError(f"maximum range must be positive, got {max_range_m} m")
+    row, col = dem.index_of(x, y)
+    rows, cols = dem.shape
+    if not (0 <= row < rows and 0 <= col < cols):
+        left, bottom, right, top = dem.bounds
+        raise InputError(
+            f"the site ({x:.1f}, {y:.1f}) lies outside the terrain grid "
+            f"[{left:.1f}, {right:.1f}] x [{bottom:.1f}, {top:.1f}] ({dem.crs.name})"
+        )
+    ground = float(dem.values[row, col])
+    if not np.isfinite(ground):
+        raise InputError(f"the terrain has no data at the site ({x:.1f}, {y:.1f})")
+    return row, col, ground
+
+
+def radar_floor(
+    dem: Grid,
+    x: float,
+    y: float,
+    mast_m: float,
+    k: float = physics.STANDARD_K,
+    max_range_m: float = 400e3,
+    nodata: float | None = None,
+) -> Floor:
+    """Radar floor of an antenna ``mast_m`` above the ground at (x, y) in the grid's CRS (metres).
+
+    The antenna stands at the centre of the cell containing (x, y), ``mast_m`` above that cell's terrain.
+    ``nodata`` marks missing terrain in integer grids (float grids use NaN). The result covers the window
+    of the terrain grid within ``max_range_m`` of the antenna (clipped to the grid), on the same cells.
+    """
+    row, col, ground = _checked(dem, x, y, mast_m, k, max_range_m)
+    sx, sy = dem.cell_size
+    rows, cols = dem.shape
+    r_lo, r_hi = (
+        max(0, row - int(np.ceil(max_range_m / sy))),
+        min(rows, row + int(np.ceil(max_range_m / sy)) + 1),
+    )
+    c_lo, c_hi = (
+        max(0, col - int(np.ceil(max_range_m / sx))),
+        min(cols, col + int(np.ceil(max_range_m / sx)) + 1),
+    )
+    z = dem.values[r_lo:r_hi, c_lo:c_hi]
+    window = Grid(z, dem.transform @ Affine.translation(c_lo, r_lo), dem.crs, dem.source)
+    nd = float("nan") if nodata is None else float(nodata)
+    h0 = ground + mast_m
+    re = physics.effective_earth_radius_m(k)
+    out = np.empty(z.shape, dtype=np.float32)
+    radar_floor_kernel(
+        z,
+        np.empty(z.shape[::-1], dtype=z.dtype),
+        out,
+        np.empty(z.shape[::-1], dtype=np.float32),
+        nd,
+        row - r_lo,
+        col - c_lo,
+        h0,
+        re,
+        float(max_range_m),
+        sx,
+        sy,
+    )
+    terrain = window if np.issubdtype(z.dtype, np.floating) else window.with_values(_as_float(z, nodata))
+    return Floor(
+        agl=window.with_values(out, source=f"radar floor over {dem.source}".strip()),
+        terrain=terrain,
+        row=row - r_lo,
+        col=col - c_lo,
+        antenna_amsl_m=h0,
+        mast_m=mast_m,
+        k=k,
+        max_range_m=max_range_m,
+    )
+
+
+def _as_float(z: NDArray[np.generic], nodata: float | None) -> NDArray[np.float32]:
+    out = z.astype(np.float32)
+    if nodata is not None:
+        out[z == nodata] = np.nan
+    return out
+
+
+def reference_floor(
+    dem: Grid,
+    row: int,
+    col: int,
+    antenna_amsl_m: float,
+    cells: NDArray[np.integer],
+    k: float = physics.STANDARD_K,
+) -> FloatArray:
+    """The R3 line-of-sight floor (m above terrain) of chosen cells, computed one cell at a time.
+
+    For each target cell (rows ``cells[:, 0]``, columns ``cells[:, 1]``), walk the straight line from the
+    antenna cell's centre to the target cell's centre; at every grid line of the major axis strictly
+    between them, interpolate the terrain linearly along that grid line, and take the largest elevation
+    angle; the floor is the height of that ray over the target above its terrain, or 0. Slow (numpy per
+    cell) and independent of the kernel: a reference for tests and benchmarks.
+    """
+    re = physics.effective_earth_radius_m(k)
+    z = np.asarray(dem.values, dtype=np.float64)
+    sx, sy = dem.cell_size
+    rows, cols = z.shape
+    out = np.empty(len(cells))
+    for n, (tr, tc) in enumerate(np.asarray(cells)):
+        dr, dc = int(tr) - row, int(tc) - col
+        zt = z[tr, tc]
+        if dr == 0 and dc == 0:
+            out[n] = 0.0
+            continue
+        if abs(dc) >= abs(dr):  # walk along columns
+            steps = np.arange(1, abs(dc))
+            c = col + np.sign(dc) * steps
+            rf = row + dr * steps / abs(dc)
+            r_lo = np.clip(np.floor(rf).astype(int), 0, rows - 2)
+            w = rf - r_lo
+            zs = (1 - w) * z[r_lo, c] + w * z[r_lo + 1, c]
+            d = np.hypot(steps * sx, (rf - row) * sy)
+        else:  # walk along rows
+            steps = np.arange(1, abs(dr))
+            r = row + np.sign(dr) * steps
+            cf = col + dc * steps / abs(dr)
+            c_lo = np.clip(np.floor(cf).astype(int), 0, cols - 2)
+            w = cf - c_lo
+            zs = (1 - w) * z[r, c_lo] + w * z[r, c_lo + 1]
+            d = np.hypot(steps * sy, (cf - col) * sx)
+        dt = float(np.hypot(dc * sx, dr * sy))
+        ok = np.isfinite(zs)
+        if not ok.any():
+            out[n] = 0.0
+            continue
+        p = d[ok] / re
+        tan_e = ((re + zs[ok]) * np.cos(p) - (re + antenna_amsl_m)) / ((re + zs[ok]) * np.sin(p))
+        t = float(np.max(tan_e))
+        pt = dt / re
+        lowest = (re + antenna_amsl_m) / (np.cos(pt) - t * np.sin(pt)) - re
+        out[n] = max(0.0, lowest - zt)
+    return out

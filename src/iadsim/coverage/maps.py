@@ -1,0 +1,154 @@
+"""Detection and engagement coverage over terrain: the radar floor combined with the radar equation,
+the radar's elevation limits and the missiles' envelopes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from iadsim import physics
+from iadsim.catalog import Missile
+from iadsim.coverage.floor import Floor
+from iadsim.errors import InputError
+from iadsim.sim.sensors import RadarModel
+from iadsim.terrain.grid import Grid
+
+AltitudeReference = Literal["agl", "amsl"]
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class CellGeometry:
+    """Per-cell geometry of a target at one altitude as seen from the antenna of a floor.
+
+    ``ground_m``: distance along the surface from the antenna (planar distance on the grid);
+    ``height_amsl_m``: target height above sea level; ``slant_m``: slant range over the k-factor earth;
+    ``elevation_rad``: elevation angle at the antenna; ``visible``: in line of sight over the terrain.
+    NaN where the floor has no value.
+    """
+
+    ground_m: FloatArray
+    height_amsl_m: FloatArray
+    slant_m: FloatArray
+    elevation_rad: FloatArray
+    visible: NDArray[np.bool_]
+
+
+def ground_distance_m(grid: Grid, row: int, col: int) -> FloatArray:
+    """Planar distance (m) of every cell centre of ``grid`` from the centre of cell (row, col)."""
+    sx, sy = grid.cell_size
+    rows, cols = grid.shape
+    dx = (np.arange(cols) - col) * sx
+    dy = (np.arange(rows) - row) * sy
+    return np.sqrt(dy[:, None] ** 2 + dx[None, :] ** 2)
+
+
+def cell_geometry(floor: Floor, altitude_m: float, reference: AltitudeReference = "agl") -> CellGeometry:
+    """Where a target flying at ``altitude_m`` (above ground or above sea level) is, relative to the antenna.
+
+    A target below the terrain (``amsl`` altitude under the ground) is not visible there.
+    """
+    if reference not in ("agl", "amsl"):
+        raise InputError(f"altitude reference must be 'agl' or 'amsl', got {reference!r}")
+    if not altitude_m >= 0:
+        raise InputError(f"target altitude must be non-negative, got {altitude_m} m")
+    terrain = np.asarray(floor.terrain.values, dtype=np.float64)
+    floor_agl = np.asarray(floor.agl.values, dtype=np.float64)
+    height = terrain + altitude_m if reference == "agl" else np.full_like(terrain, altitude_m)
+    height_agl = height - terrain
+    with np.errstate(invalid="ignore"):
+        visible = (height_agl >= floor_agl) & (height_agl >= 0) & np.isfinite(floor_agl)
+    ground = ground_distance_m(floor.agl, floor.row, floor.col)
+    h0 = floor.antenna_amsl_m
+    slant = physics.slant_range_from_ground_m(ground, np.maximum(height, -1e3), h0, floor.k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        elevation = physics.elevation_angle_rad(np.maximum(slant, 1e-3), height, h0, floor.k)
+    return CellGeometry(ground, height, slant, elevation, visible)
+
+
+def detection_coverage(
+    floor: Floor,
+    radar: RadarModel,
+    rcs_m2: float,
+    swerling: int,
+    altitude_m: float,
+    reference: AltitudeReference = "agl",
+    pd: float = 0.5,
+) -> Grid:
+    """Cells where a target at ``altitude_m`` is detected with single-look probability at least ``pd``.
+
+    Detected means: in line of sight over the terrain (the floor), within the radar's elevation limits,
+    within its instrumented range, and at a slant range where the calibrated radar equation gives Pd >=
+    ``pd`` for the target's RCS and Swerling case. Returns a boolean grid on the floor's cells.
+    """
+    geo = cell_geometry(floor, altitude_m, reference)
+    max_range = min(float(radar.free_space_range_m(rcs_m2, pd, swerling)), radar.instrumented_range_m)
+    with np.errstate(invalid="ignore"):
+        covered = (
+            geo.visible
+            & (geo.slant_m <= max_range)
+            & (geo.elevation_rad >= radar.min_elevation_rad)
+            & (geo.elevation_rad <= radar.max_elevation_rad)
+        )
+    covered[floor.row, floor.col] = False
+    return floor.agl.with_values(covered, source=f"detection coverage of {radar.id}")
+
+
+def missile_envelope(
+    floor: Floor, missiles: Sequence[Missile], altitude_m: float, reference: AltitudeReference = "agl"
+) -> Grid:
+    """Cells where at least one of ``missiles`` can reach a target at ``altitude_m``.
+
+    Kinematic envelope around the launch site (the floor's antenna position): ground range between the
+    missile's minimum and maximum range, target height above ground at least the minimum altitude and above
+    sea level at most the maximum altitude.
+    """
+    if not missiles:
+        raise InputError("an engagement envelope needs at least one missile")
+    geo = cell_geometry(floor, altitude_m, reference)
+    height_agl = geo.height_amsl_m - np.asarray(floor.terrain.values, dtype=np.float64)
+    inside = np.zeros(floor.agl.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for m in missiles:
+            inside |= (
+                (geo.ground_m >= m.min_range_m.value)
+                & (geo.ground_m <= m.max_range_m.value)
+                & (height_agl >= m.min_altitude_m.value)
+                & (geo.height_amsl_m <= m.max_altitude_m.value)
+            )
+    return floor.agl.with_values(inside, source="missile envelope " + ", ".join(m.id for m in missiles))
+
+
+def engagement_coverage(
+    floor: Floor,
+    radar: RadarModel,
+    missiles: Sequence[Missile],
+    rcs_m2: float,
+    swerling: int,
+    altitude_m: float,
+    reference: AltitudeReference = "agl",
+    pd: float = 0.5,
+) -> Grid:
+    """Detection by the engagement radar (its own floor) intersected with the missile envelope."""
+    det = detection_coverage(floor, radar, rcs_m2, swerling, altitude_m, reference, pd)
+    env = missile_envelope(floor, missiles, altitude_m, reference)
+    both = np.asarray(det.values, dtype=bool) & np.asarray(env.values, dtype=bool)
+    return det.with_values(
+        both, source=f"engagement coverage of {radar.id} with " + ", ".join(m.id for m in missiles)
+    )
+
+
+def overlap_count(masks: Sequence[Grid]) -> Grid:
+    """How many of ``masks`` (boolean grids on the same cells) cover each cell; union is ``count > 0``."""
+    if not masks:
+        raise InputError("overlap needs at least one coverage grid")
+    first = masks[0]
+    for m in masks[1:]:
+        if m.shape != first.shape or m.transform != first.transform:
+            raise InputError("coverage grids to combine must share one grid")
+    count = np.sum([np.asarray(m.values, dtype=np.uint8) for m in masks], axis=0, dtype=np.uint8)
+    return first.with_values(count, source="overlap count")
