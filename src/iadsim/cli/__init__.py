@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from iadsim import __version__
-from iadsim.cli import catalog, demo, radar
+from iadsim.cli import catalog, coverage, demo, radar
 from iadsim.cli._common import err_console, state
 from iadsim.errors import IadsimError
 
@@ -22,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(coverage.app, name="coverage")
 app.command("radar")(radar.radar)
 app.command("demo")(demo.demo)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from iadsim.catalog import Catalog, default_catalog, load_catalog
+if TYPE_CHECKING:
+    from iadsim.catalog import Catalog
 
 console = Console()
 err_console = Console(stderr=True)
@@ -27,6 +28,8 @@ state = _State()
 
 def get_catalog() -> Catalog:
     """The built-in catalog, plus any files given with ``--catalog``."""
+    from iadsim.catalog import default_catalog, load_catalog
+
     if state.extra_catalogs:
         return load_catalog(state.extra_catalogs)
     return default_catalog()

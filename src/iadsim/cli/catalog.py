@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from iadsim.catalog import Entity, Figure, figures
-from iadsim.catalog.loader import SECTIONS
 from iadsim.cli._common import JsonOption, console, get_catalog, print_json
 from iadsim.errors import InputError
+
+if TYPE_CHECKING:
+    from iadsim.catalog import Entity
+
+SECTION_NAMES = ("systems", "radars", "missiles", "launchers", "command_posts", "targets", "sites")
 
 app = typer.Typer(
     help="Browse the cited catalog of systems, radars, missiles, targets and sites.", no_args_is_help=True
@@ -19,6 +22,8 @@ app = typer.Typer(
 
 
 def _summary(entity: Entity) -> str:
+    from iadsim.catalog import Figure
+
     parts = []
     for name in ("role", "band", "target_class"):
         if hasattr(entity, name) and getattr(entity, name):
@@ -33,14 +38,14 @@ def _summary(entity: Entity) -> str:
 @app.command("list")
 def list_(
     kind: Annotated[
-        str | None, typer.Option("--kind", help=f"Only one section: {', '.join(SECTIONS)}.")
+        str | None, typer.Option("--kind", help=f"Only one section: {', '.join(SECTION_NAMES)}.")
     ] = None,
     json_: JsonOption = False,
 ) -> None:
     """List every catalog entry by section, with a one-line summary."""
     cat = get_catalog()
-    if kind is not None and kind not in SECTIONS:
-        raise InputError(f"--kind: unknown section {kind!r}; expected one of {', '.join(SECTIONS)}")
+    if kind is not None and kind not in SECTION_NAMES:
+        raise InputError(f"--kind: unknown section {kind!r}; expected one of {', '.join(SECTION_NAMES)}")
     entries = [(s, e) for s, e in cat.all() if kind is None or s == kind]
     if json_:
         print_json([{"id": e.id, "kind": s, "name": e.name, "summary": _summary(e)} for s, e in entries])
@@ -72,6 +77,8 @@ def show(
     json_: JsonOption = False,
 ) -> None:
     """Show one entry: every figure with its confidence, spread of claims and sources."""
+    from iadsim.catalog import Figure, figures
+
     cat = get_catalog()
     entity = cat.get(entity_id)
     if json_:

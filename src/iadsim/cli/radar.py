@@ -5,14 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from iadsim import physics
 from iadsim.cli._common import JsonOption, console, get_catalog, km, print_json
 from iadsim.errors import InputError
-from iadsim.sim.sensors import RadarModel
 
 
 def radar(
@@ -30,7 +27,7 @@ def radar(
     ] = None,
     pd: Annotated[float, typer.Option(help="Single-look detection probability defining the range.")] = 0.5,
     mast: Annotated[float | None, typer.Option(help="Antenna height, m (default: the catalog's).")] = None,
-    k: Annotated[float, typer.Option(help="Effective earth radius factor.")] = physics.STANDARD_K,
+    k: Annotated[float, typer.Option(help="Effective earth radius factor.")] = 4 / 3,
     png: Annotated[
         Path | None, typer.Option(help="Write the vertical coverage (Blake chart) to this PNG.")
     ] = None,
@@ -41,6 +38,11 @@ def radar(
     Ranges are over a smooth k-factor earth: the smaller of the free-space range (calibrated radar
     equation) and the radar horizon. Terrain comes in with `iadsim coverage`.
     """
+    import numpy as np
+
+    from iadsim import physics
+    from iadsim.sim.sensors import RadarModel
+
     cat = get_catalog()
     entry = cat.radar(radar_id)
     if (target is None) == (rcs is None):

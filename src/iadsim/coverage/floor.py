@@ -21,11 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 from affine import Affine
 from numpy.typing import NDArray
+from pyproj import Transformer
 
 from iadsim import physics
 from iadsim.coverage._kernels import radar_floor_kernel
 from iadsim.errors import InputError
-from iadsim.terrain.grid import Grid
+from iadsim.terrain import GeoTiffTerrain, Terrain
+from iadsim.terrain.grid import WGS84, Grid
 
 FloatArray = NDArray[np.float64]
 
@@ -134,6 +136,95 @@ def radar_floor(
         row=row - r_lo,
         col=col - c_lo,
         antenna_amsl_m=h0,
+        mast_m=mast_m,
+        k=k,
+        max_range_m=max_range_m,
+    )
+
+
+def site_floor(
+    terrain: Terrain,
+    lat: float,
+    lon: float,
+    mast_m: float,
+    k: float = physics.STANDARD_K,
+    max_range_m: float = 400e3,
+    cell_m: float | None = None,
+) -> Floor:
+    """Radar floor of a site given in WGS84 degrees, on the grid that suits the terrain source.
+
+    A projected GeoTIFF is used on its own grid (only the window within range is read); any other source
+    (the embedded GLOBE tile, Copernicus tiles, a geographic GeoTIFF, flat) is resampled bilinearly onto a
+    square azimuthal-equidistant grid centred on the site, of ``cell_m`` metres (default: half the
+    source's resolution, so that lines of sight sample the interpolated terrain between the source's
+    points too), where distances and bearings from the site are exact.
+    """
+    if isinstance(terrain, GeoTiffTerrain) and not terrain.crs.is_geographic:
+        x, y = Transformer.from_crs(WGS84, terrain.crs, always_xy=True).transform(lon, lat)
+        return geotiff_floor(terrain, float(x), float(y), mast_m, k, max_range_m)
+    cell = float(cell_m) if cell_m is not None else float(terrain.resolution_m) / 2
+    if not cell > 0:
+        raise InputError(f"cell size must be positive, got {cell} m")
+    if not max_range_m > 0:
+        raise InputError(f"maximum range must be positive, got {max_range_m} m")
+    grid = terrain.local_grid(lat, lon, max_range_m + cell, cell)
+    return radar_floor(grid, 0.0, 0.0, mast_m, k, max_range_m)
+
+
+def geotiff_floor(
+    terrain: GeoTiffTerrain,
+    x: float,
+    y: float,
+    mast_m: float,
+    k: float = physics.STANDARD_K,
+    max_range_m: float = 400e3,
+) -> Floor:
+    """Radar floor on a GeoTIFF's own grid, the site (x, y) given in the file's CRS.
+
+    Projected files: the window within ``max_range_m`` is read in its own data type and swept directly.
+    Geographic files: the floor is computed on a local azimuthal-equidistant grid of half the file's
+    resolution (:func:`site_floor`) and each cell of the file's window takes the value of the local cell
+    containing its centre.
+    """
+    if not max_range_m > 0:
+        raise InputError(f"maximum range must be positive, got {max_range_m} m")
+    if not terrain.crs.is_geographic:
+        sx, sy = float(terrain.transform.a), float(-terrain.transform.e)
+        col, row = ~terrain.transform @ (x, y)
+        r, c = int(np.floor(row)), int(np.floor(col))
+        if not (0 <= r < terrain.shape[0] and 0 <= c < terrain.shape[1]):
+            raise InputError(f"the site ({x:.1f}, {y:.1f}) lies outside the DEM {terrain.path}")
+        nr, nc = int(np.ceil(max_range_m / sy)) + 1, int(np.ceil(max_range_m / sx)) + 1
+        window, nodata = terrain.read_window(r - nr, c - nc, 2 * nr + 1, 2 * nc + 1)
+        return radar_floor(window, x, y, mast_m, k, max_range_m, nodata=nodata)
+    lon, lat = x, y
+    if not terrain.covers(lat, lon):
+        raise InputError(f"the site ({lat:.5f} N, {lon:.5f} E) lies outside the DEM {terrain.path}")
+    local = site_floor(terrain, lat, lon, mast_m, k, max_range_m)
+    reach = (max_range_m + 2 * terrain.resolution_m) / 111_000.0
+    own = terrain.native(
+        (
+            lon - reach / max(np.cos(np.radians(lat)), 0.05),
+            lat - reach,
+            lon + reach / max(np.cos(np.radians(lat)), 0.05),
+            lat + reach,
+        )
+    )
+    xs, ys = own.cell_centres()
+    gx, gy = np.meshgrid(xs, ys)
+    lx, ly = Transformer.from_crs(own.crs, local.agl.crs, always_xy=True).transform(gx, gy)
+    cols, rows = ~local.agl.transform @ (lx, ly)
+    ri, ci = np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
+    inside = (ri >= 0) & (ri < local.agl.shape[0]) & (ci >= 0) & (ci < local.agl.shape[1])
+    values = np.full(own.shape, np.nan, dtype=np.float32)
+    values[inside] = local.agl.values[ri[inside], ci[inside]]
+    row, col = own.index_of(x, y)
+    return Floor(
+        agl=own.with_values(values, source=f"radar floor over {terrain.identity}"),
+        terrain=own,
+        row=row,
+        col=col,
+        antenna_amsl_m=local.antenna_amsl_m,
         mast_m=mast_m,
         k=k,
         max_range_m=max_range_m,

@@ -150,5 +150,5 @@ def overlap_count(masks: Sequence[Grid]) -> Grid:
     for m in masks[1:]:
         if m.shape != first.shape or m.transform != first.transform:
             raise InputError("coverage grids to combine must share one grid")
-    count = np.sum([np.asarray(m.values, dtype=np.uint8) for m in masks], axis=0, dtype=np.uint8)
+    count = np.asarray(np.sum([np.asarray(m.values, dtype=np.uint8) for m in masks], axis=0, dtype=np.uint8))
     return first.with_values(count, source="overlap count")

@@ -87,6 +87,19 @@ class GeoTiffTerrain(Terrain):
             values = _read(ds)
         return Grid(values, self.transform, self.crs, self.identity)
 
+    def read_window(self, row0: int, col0: int, rows: int, cols: int) -> tuple[Grid, float | None]:
+        """Cells [row0, row0 + rows) x [col0, col0 + cols) (clipped to the file) in the file's own data type,
+        with the file's nodata value (None if it has none): no conversion, for the fast paths."""
+        r0, c0 = max(row0, 0), max(col0, 0)
+        r1, c1 = min(row0 + rows, self.shape[0]), min(col0 + cols, self.shape[1])
+        if r0 >= r1 or c0 >= c1:
+            raise OutsideCoverageError(f"the window starting at cell ({row0}, {col0}) is outside {self.path}")
+        with _open(self.path) as ds:
+            values = ds.read(1, window=rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0))
+            nodata = ds.nodata
+        transform = self.transform @ Affine.translation(c0, r0)
+        return Grid(values, transform, self.crs, self.identity), None if nodata is None else float(nodata)
+
     def covers(self, lat: float, lon: float) -> bool:
         x, y = self._to_file.transform(lon, lat)
         col, row = ~self.transform @ (x, y)

@@ -83,9 +83,7 @@ class Grid:
         x, y = Transformer.from_crs(WGS84, self.crs, always_xy=True).transform(lon, lat)
         return float(x), float(y)
 
-    def with_values(
-        self, values: NDArray[Any], source: str | None = None
-    ) -> Grid:
+    def with_values(self, values: NDArray[Any], source: str | None = None) -> Grid:
         """The same grid carrying other values (same shape)."""
         if values.shape != self.values.shape:
             raise ValueError(f"shape {values.shape} differs from the grid's {self.values.shape}")

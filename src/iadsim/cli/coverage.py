@@ -1,0 +1,228 @@
+"""``iadsim coverage floor`` and ``iadsim coverage map``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from iadsim.cli._common import JsonOption, console, print_json
+from iadsim.errors import InputError
+
+app = typer.Typer(
+    help="Terrain-aware radar coverage: radar floor, detection and engagement maps.", no_args_is_help=True
+)
+
+SiteCrs = Literal["wgs84", "dem"]
+
+
+def parse_pair(text: str, option: str) -> tuple[float, float]:
+    """Two comma-separated numbers, e.g. ``40.076,32.566``."""
+    parts = text.replace(" ", "").split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        return float(parts[0]), float(parts[1])
+    except ValueError:
+        raise InputError(f"{option}: expected two numbers separated by a comma, got {text!r}") from None
+
+
+@app.command("floor")
+def floor(
+    site: Annotated[
+        str, typer.Option(help="Antenna position: LAT,LON (wgs84) or X,Y in the DEM's CRS (dem).")
+    ],
+    out: Annotated[
+        Path, typer.Option(help="GeoTIFF to write: floor in metres above ground, NaN out of range.")
+    ],
+    dem: Annotated[
+        str,
+        typer.Option(
+            help="Terrain: a GeoTIFF path, or globe (embedded default), copernicus-90, copernicus-30, flat."
+        ),
+    ] = "globe",
+    mast: Annotated[float, typer.Option(help="Antenna height above the ground, m.")] = 30.0,
+    site_crs: Annotated[SiteCrs, typer.Option(help="How --site is given.")] = "wgs84",
+    k: Annotated[float, typer.Option(help="Effective earth radius factor (4/3 standard atmosphere).")] = 4
+    / 3,
+    max_range_km: Annotated[float, typer.Option(help="Maximum range, km.")] = 400.0,
+    cell_m: Annotated[
+        float | None,
+        typer.Option(help="Cell size of the local grid for non-GeoTIFF terrain, m (default: its own)."),
+    ] = None,
+    compress: Annotated[
+        Literal["deflate", "none"], typer.Option(help="GeoTIFF compression of the output.")
+    ] = "deflate",
+    json_: JsonOption = False,
+) -> None:
+    """The radar floor: lowest height above ground at which a target is in line of sight of the antenna.
+
+    On a projected GeoTIFF the floor is computed on the file's own cells; on other terrain on a local
+    azimuthal-equidistant grid centred on the site. Exact earth curvature and refraction for the k-factor.
+    """
+    import numpy as np
+
+    from iadsim.coverage.export import write_geotiff
+    from iadsim.coverage.floor import geotiff_floor, site_floor
+    from iadsim.terrain import GeoTiffTerrain, open_terrain
+
+    a, b = parse_pair(site, "--site")
+    terrain = open_terrain(dem)
+    max_range_m = max_range_km * 1e3
+    if site_crs == "dem":
+        if not isinstance(terrain, GeoTiffTerrain):
+            raise InputError("--site-crs dem needs --dem to be a GeoTIFF file")
+        result = geotiff_floor(terrain, a, b, mast, k, max_range_m)
+    else:
+        if not (-90 <= a <= 90 and -180 <= b <= 180):
+            raise InputError(f"--site: {site!r} is not a LAT,LON position in degrees")
+        if isinstance(terrain, GeoTiffTerrain) and terrain.crs.is_geographic:
+            result = geotiff_floor(terrain, b, a, mast, k, max_range_m)
+        else:
+            result = site_floor(terrain, a, b, mast, k, max_range_m, cell_m)
+    tags = {
+        "units": "m above ground",
+        "terrain": terrain.identity,
+        "k_factor": f"{k:.6g}",
+        "mast_m": f"{mast:g}",
+        "antenna_amsl_m": f"{result.antenna_amsl_m:.2f}",
+        "max_range_m": f"{max_range_m:g}",
+    }
+    write_geotiff(
+        result.agl,
+        out,
+        description="radar floor (m above ground)",
+        tags=tags,
+        compress=None if compress == "none" else compress,
+    )
+    values = result.agl.values
+    finite = np.isfinite(values)
+    in_range = int(finite.sum())
+    at_ground = float(np.mean(values[finite] == 0)) if in_range else 0.0
+    median = float(np.median(values[finite])) if in_range else float("nan")
+    rows, cols = result.agl.shape
+    if json_:
+        print_json(
+            {
+                "out": str(out),
+                "terrain": terrain.identity,
+                "crs": result.agl.crs.to_string(),
+                "shape": [rows, cols],
+                "cell_size_m": list(result.agl.cell_size),
+                "antenna_amsl_m": result.antenna_amsl_m,
+                "cells_in_range": in_range,
+                "visible_at_ground_fraction": at_ground,
+                "median_floor_m": median,
+            }
+        )
+        return
+    console.print(f"radar floor written to [bold]{out}[/] ({rows} x {cols} cells, {result.agl.crs.name})")
+    console.print(f"terrain: {terrain.identity}; antenna {result.antenna_amsl_m:.0f} m above sea level")
+    console.print(
+        f"cells in range: {in_range:,}; visible at ground level: {100 * at_ground:.1f}%; "
+        f"median floor {median:.0f} m"
+    )
+
+
+@app.command("map")
+def map_(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(help="Scenario file or built-in name; without it, describe sites with flags."),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for GeoTIFF, GeoJSON, KML, PNG and the area table.")
+    ] = Path("iadsim-coverage"),
+    system: Annotated[
+        str, typer.Option(help="Catalog system at each --site (without a scenario).")
+    ] = "s-400",
+    site: Annotated[
+        list[str] | None, typer.Option(help="LAT,LON of a unit of --system (repeatable).")
+    ] = None,
+    target: Annotated[list[str] | None, typer.Option(help="Catalog target id (repeatable).")] = None,
+    altitude: Annotated[
+        list[float] | None, typer.Option("--altitude", "-a", help="Target altitude, m.")
+    ] = None,
+    amsl: Annotated[bool, typer.Option(help="Altitudes above sea level instead of above ground.")] = False,
+    terrain: Annotated[
+        str | None, typer.Option(help="globe, flat, copernicus-90, copernicus-30 or a GeoTIFF.")
+    ] = None,
+    cell_m: Annotated[float | None, typer.Option(help="Cell size of the study grid, m.")] = None,
+    pd: Annotated[
+        float | None, typer.Option(help="Single-look detection probability defining coverage.")
+    ] = None,
+    k: Annotated[float | None, typer.Option(help="Effective earth radius factor.")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Detection and engagement coverage of catalog systems against catalog targets at given altitudes.
+
+    Writes floors and coverage as GeoTIFF, polygons as GeoJSON and KML, PNG maps, and prints the ring vs
+    real table: the advertised ring's area against the area actually covered, per target and altitude.
+    """
+    from rich.table import Table
+
+    from iadsim.cli._common import get_catalog
+    from iadsim.coverage.study import run_coverage
+    from iadsim.sim.scenario import Altitude, CoverageSpec, Scenario, Unit, resolve_scenario
+    from iadsim.terrain import open_terrain
+
+    cat = get_catalog()
+    if scenario is not None:
+        if site:
+            raise InputError("give either a scenario or --site, not both")
+        sc = resolve_scenario(scenario, cat)
+    else:
+        if not site:
+            raise InputError("give a scenario file or name, or at least one --site LAT,LON")
+        cat.system(system)
+        units = []
+        for i, text in enumerate(site):
+            lat, lon = parse_pair(text, "--site")
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise InputError(f"--site: {text!r} is not a LAT,LON position in degrees")
+            units.append(Unit(name=f"{system}-{i + 1}", system=system, position=(lat, lon)))
+        sc = Scenario(version=1, name=f"{system} coverage", units=tuple(units))
+    updates: dict[str, object] = {}
+    if pd is not None:
+        updates["pd"] = pd
+    if k is not None:
+        updates["k"] = k
+    if cell_m is not None:
+        updates["cell_m"] = cell_m
+    if updates:
+        sc = sc.model_copy(update={"coverage": CoverageSpec(**{**sc.coverage.model_dump(), **updates})})
+    if pd is not None and not 0 < pd < 1:
+        raise InputError(f"--pd: must lie strictly between 0 and 1, got {pd}")
+    alts = None
+    if altitude:
+        alts = [Altitude(**{"amsl" if amsl else "agl": a}) for a in altitude]
+    if target:
+        for t in target:
+            cat.target(t)
+    if scenario is None and not target:
+        target = ["f-16c", "f-35a", "subsonic-cruise-missile"]
+    if scenario is None and not altitude:
+        alts = [Altitude(agl=50), Altitude(agl=1000), Altitude(agl=10000)]
+    ter = open_terrain(terrain or sc.terrain)
+    with console.status("computing coverage...") as status:
+        result = run_coverage(sc, cat, out, target, alts, ter, progress=lambda m: status.update(m))
+    if json_:
+        print_json(result.as_dict())
+        return
+    table = Table(title=f"{result.name}: ring vs real ({result.terrain}, {result.grid_cell_m:g} m cells)")
+    for col in ("target", "altitude", "coverage", "area km²", "ring km²", "% of ring", "largest shares"):
+        table.add_column(col, justify="right" if col in ("area km²", "ring km²", "% of ring") else "left")
+    for row in result.rows:
+        shares = sorted(row.by_country_km2.items(), key=lambda kv: -kv[1])[:3]
+        table.add_row(
+            row.target,
+            row.altitude,
+            row.kind,
+            f"{row.area_km2:,.0f}",
+            f"{row.ring_area_km2:,.0f}",
+            f"{row.percent_of_ring:.0f}%",
+            ", ".join(f"{c} {a:,.0f}" for c, a in shares if a > 0),
+        )
+    console.print(table)
+    console.print(f"{len(result.files)} files written to {out}")

@@ -1,0 +1,344 @@
+"""A coverage study: the radars and missiles of one or more units over terrain, for several targets and
+altitudes, with areas, the "ring vs real" table and every export written to a folder."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pyproj import Geod, Transformer
+
+from iadsim._atomic import atomic_path
+from iadsim.catalog import Catalog
+from iadsim.coverage.floor import Floor, radar_floor
+from iadsim.coverage.maps import detection_coverage, engagement_coverage, ground_distance_m, overlap_count
+from iadsim.errors import InputError
+from iadsim.sim.scenario import Altitude, Scenario
+from iadsim.sim.sensors import RadarModel
+from iadsim.terrain import Terrain, open_terrain
+from iadsim.terrain.grid import WGS84, Grid
+
+_GEOD = Geod(ellps="WGS84")
+
+#: Colours of the altitude layers on the maps, lowest first.
+ALTITUDE_COLOURS = ("#d62728", "#ff7f0e", "#2ca02c", "#1f77b4", "#9467bd", "#8c564b")
+
+
+@dataclass(frozen=True)
+class RadarSite:
+    """One radar at one position: which unit it belongs to and whether it guides missiles."""
+
+    unit: str
+    battalion: str | None
+    radar_id: str
+    lat: float
+    lon: float
+    mast_m: float | None
+    missiles: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """e.g. ``regiment-1/bn-1 92n6e``."""
+        return f"{self.unit}{'/' + self.battalion if self.battalion else ''} {self.radar_id}"
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """One line of the ring-vs-real table (km²)."""
+
+    target: str
+    altitude: str
+    kind: str
+    area_km2: float
+    ring_area_km2: float
+    by_country_km2: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def percent_of_ring(self) -> float:
+        """Covered area as a percentage of the advertised ring's area."""
+        return 100.0 * self.area_km2 / self.ring_area_km2 if self.ring_area_km2 > 0 else float("nan")
+
+    def as_dict(self) -> dict[str, object]:
+        """Fields and the percentage, for JSON."""
+        return {**asdict(self), "percent_of_ring": self.percent_of_ring}
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    """What a study computed and wrote."""
+
+    name: str
+    terrain: str
+    grid_cell_m: float
+    rows: list[AreaRow]
+    files: list[Path]
+    sites: list[RadarSite]
+
+    def as_dict(self) -> dict[str, object]:
+        """Everything for ``--json``."""
+        return {
+            "name": self.name,
+            "terrain": self.terrain,
+            "grid_cell_m": self.grid_cell_m,
+            "sites": [asdict(s) for s in self.sites],
+            "rows": [r.as_dict() for r in self.rows],
+            "files": [str(f) for f in self.files],
+        }
+
+
+def radar_sites(scenario: Scenario, catalog: Catalog) -> list[RadarSite]:
+    """Every radar of the scenario's units: regiment radars at the unit's position, battalion radars at
+    each battalion's (or the unit's, if it lists no battalions), each with the missiles it guides."""
+    sites = []
+    for unit in scenario.units:
+        system = catalog.system(unit.system)
+        for rid in system.regiment_radars:
+            sites.append(RadarSite(unit.name, None, rid, *unit.position, unit.mast_m))
+        battalions = unit.battalions or ()
+        if not battalions:
+            missiles = tuple(system.loadout) or system.missiles
+            for rid in system.battalion_radars:
+                sites.append(RadarSite(unit.name, None, rid, *unit.position, unit.mast_m, missiles))
+        for bn in battalions:
+            missiles = tuple(m for m, n in (bn.missiles or {}).items() if n > 0) or tuple(system.loadout)
+            for rid in system.battalion_radars:
+                mast = bn.mast_m if bn.mast_m is not None else unit.mast_m
+                sites.append(RadarSite(unit.name, bn.name, rid, *bn.position, mast, missiles))
+    return sites
+
+
+def _study_grid(terrain: Terrain, sites: Sequence[RadarSite], reach_m: float, cell_m: float) -> Grid:
+    lat = float(np.mean([s.lat for s in sites]))
+    lon = float(np.mean([s.lon for s in sites]))
+    spread = max(_GEOD.inv(lon, lat, s.lon, s.lat)[2] for s in sites)
+    return terrain.local_grid(lat, lon, reach_m + spread + 2 * cell_m, cell_m)
+
+
+def run_coverage(
+    scenario: Scenario,
+    catalog: Catalog,
+    out_dir: Path,
+    targets: Sequence[str] | None = None,
+    altitudes: Sequence[Altitude] | None = None,
+    terrain: Terrain | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CoverageResult:
+    """Detection and engagement coverage of the scenario's units; writes GeoTIFF, GeoJSON, KML and PNG.
+
+    Targets and altitudes default to the scenario's ``coverage`` section. All radars share one local
+    azimuthal-equidistant grid around the units (cell size: the scenario's ``coverage.cell_m`` or the
+    terrain's resolution / 2, at least 100 m). Each radar's floor is computed once with its own mast height; detection is
+    single-look Pd >= ``coverage.pd`` within line of sight and elevation limits (:mod:`.maps`);
+    engagement is the battalion radar's detection within its missiles' envelope. Areas are true
+    ellipsoidal km² (:mod:`.areas`); the ring is each unit's advertised range around it.
+    """
+    from iadsim.coverage.areas import area_by_country, area_km2
+    from iadsim.coverage.export import mask_to_polygons, write_geojson, write_geotiff, write_kml
+    from iadsim.report.maps import MapLayer, MapRing, MapSite, coverage_map, floor_map
+
+    say = progress or (lambda _msg: None)
+    spec = scenario.coverage
+    target_ids = list(targets or spec.targets)
+    alts = list(altitudes or spec.altitudes)
+    if not target_ids:
+        raise InputError("no targets: give --target or a coverage.targets list in the scenario")
+    if not alts:
+        raise InputError("no altitudes: give --altitude or a coverage.altitudes list in the scenario")
+    tgts = [catalog.target(t) for t in target_ids]
+    sites = radar_sites(scenario, catalog)
+    terrain = terrain or open_terrain(scenario.terrain)
+    cell = float(spec.cell_m or max(terrain.resolution_m / 2, 100.0))
+    models = {s: RadarModel.from_catalog(catalog.radar(s.radar_id), s.mast_m) for s in sites}
+    rings = {u.name: catalog.system(u.system).advertised_range_m.value for u in scenario.units}
+    reach = max([*rings.values(), *(min(m.instrumented_range_m, 1000e3) for m in models.values())])
+    say(f"terrain {terrain.identity}: local grid of {cell:g} m cells")
+    grid = _study_grid(terrain, sites, reach, cell)
+    to_grid = Transformer.from_crs(WGS84, grid.crs, always_xy=True)
+    floors: dict[RadarSite, Floor] = {}
+    for s in sites:
+        say(f"radar floor of {s.label}")
+        x, y = to_grid.transform(s.lon, s.lat)
+        floors[s] = radar_floor(
+            grid, x, y, models[s].mast_height_m, spec.k, min(models[s].instrumented_range_m, reach)
+        )
+    # every floor is a window of the common grid: put them back on it
+    full = {s: _on_grid(f, grid) for s, f in floors.items()}
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    ring_mask = np.zeros(grid.shape, dtype=bool)
+    for unit in scenario.units:
+        x, y = to_grid.transform(unit.position[1], unit.position[0])
+        row, col = grid.index_of(x, y)
+        ring_mask |= ground_distance_m(grid, row, col) <= rings[unit.name]
+    ring_area = area_km2(grid.with_values(ring_mask))
+    map_sites = [MapSite(u.name, *u.position) for u in scenario.units] + [
+        MapSite(b.name, *b.position) for u in scenario.units for b in u.battalions
+    ]
+    map_rings = [
+        MapRing(
+            u.position[0],
+            u.position[1],
+            rings[u.name],
+            f"{catalog.system(u.system).name}: advertised {rings[u.name] / 1e3:.0f} km",
+        )
+        for u in scenario.units
+    ]
+    tags = {"terrain": terrain.identity, "k_factor": f"{spec.k:.6g}", "scenario": scenario.name}
+    for s, f in floors.items():
+        name = f"floor-{_slug(s.label)}.tif"
+        files.append(
+            write_geotiff(
+                f.agl,
+                out_dir / name,
+                description=f"radar floor of {s.label} (m above ground)",
+                tags={**tags, "units": "m above ground", "mast_m": f"{f.mast_m:g}"},
+            )
+        )
+    first = sites[0]
+    files.append(
+        floor_map(
+            out_dir / f"floor-{_slug(first.label)}.png",
+            full[first].agl,
+            grid,
+            map_sites,
+            map_rings,
+            title=f"Radar floor of {first.label}: lowest visible height above ground",
+            subtitle=f"{terrain.identity}; k = {spec.k:.4g}; antenna {floors[first].mast_m:g} m",
+        )
+    )
+
+    rows: list[AreaRow] = []
+    features = []
+    for tgt in tgts:
+        layers = []
+        for a_i, alt in enumerate(alts):
+            say(f"coverage against {tgt.id} at {alt.label()}")
+            sw = int(tgt.swerling.value)
+            det = [
+                detection_coverage(
+                    full[s], models[s], tgt.rcs_m2.value, sw, alt.metres, alt.reference, spec.pd
+                )
+                for s in sites
+            ]
+            eng = [
+                engagement_coverage(
+                    full[s],
+                    models[s],
+                    [catalog.missile(m) for m in s.missiles],
+                    tgt.rcs_m2.value,
+                    sw,
+                    alt.metres,
+                    alt.reference,
+                    spec.pd,
+                )
+                for s in sites
+                if s.missiles
+            ]
+            for kind, masks in (("detection", det), ("engagement", eng)):
+                if not masks:
+                    continue
+                count = overlap_count(masks)
+                union = count.with_values(np.asarray(count.values) > 0)
+                area = area_km2(union)
+                rows.append(AreaRow(tgt.id, alt.label(), kind, area, ring_area, area_by_country(union)))
+                stem = f"{kind}-{tgt.id}-{_slug(alt.label())}"
+                files.append(
+                    write_geotiff(
+                        count,
+                        out_dir / f"{stem}.tif",
+                        nodata=None,
+                        description=f"{kind} coverage count, {tgt.id} at {alt.label()}",
+                        tags={**tags, "units": "number of radars covering"},
+                    )
+                )
+                colour = ALTITUDE_COLOURS[a_i % len(ALTITUDE_COLOURS)]
+                features.append(
+                    (
+                        mask_to_polygons(union, simplify_m=cell / 2),
+                        {
+                            "kind": kind,
+                            "target": tgt.id,
+                            "altitude": alt.label(),
+                            "area_km2": round(area, 1),
+                            "color": colour,
+                            "name": f"{kind} {tgt.name} at {alt.label()}",
+                        },
+                    )
+                )
+                if kind == "detection":
+                    layers.append(MapLayer(union, f"detected at {alt.label()} ({area:,.0f} km²)", colour))
+                else:
+                    layers.append(MapLayer(union, f"engaged at {alt.label()} ({area:,.0f} km²)", colour))
+        say(f"map for {tgt.id}")
+        files.append(
+            coverage_map(
+                out_dir / f"coverage-{tgt.id}.png",
+                grid,
+                layers,
+                map_sites,
+                map_rings,
+                title=f"{scenario.name}: coverage against {tgt.name} (RCS {tgt.rcs_m2.value:g} m²)",
+                subtitle=f"single-look Pd ≥ {spec.pd:g}; {terrain.identity}; k = {spec.k:.4g}",
+            )
+        )
+    for s in sites:
+        features.append((_point(s.lon, s.lat), {"kind": "site", "name": s.label, "radar": s.radar_id}))
+    for u in scenario.units:
+        features.append(
+            (
+                _ring(u.position[0], u.position[1], rings[u.name]),
+                {"kind": "ring", "name": f"{u.name} advertised range", "radius_km": rings[u.name] / 1e3},
+            )
+        )
+    files.append(write_geojson(features, out_dir / "coverage.geojson"))
+    files.append(write_kml(features, out_dir / "coverage.kml", name=scenario.name))
+    result = CoverageResult(scenario.name, terrain.identity, cell, rows, files, sites)
+    table = out_dir / "ring-vs-real.json"
+    with atomic_path(table) as tmp:
+        tmp.write_text(
+            json.dumps(result.as_dict(), indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+    files.append(table)
+    return result
+
+
+def _on_grid(floor: Floor, grid: Grid) -> Floor:
+    """A floor computed on a window of ``grid``, placed on the whole grid (NaN outside the window)."""
+    col0, row0 = ~grid.transform @ (floor.agl.transform.c, floor.agl.transform.f)
+    r0, c0 = int(round(row0)), int(round(col0))
+    rows, cols = floor.agl.shape
+    agl = np.full(grid.shape, np.nan, dtype=np.float32)
+    agl[r0 : r0 + rows, c0 : c0 + cols] = floor.agl.values
+    terrain = np.asarray(grid.values, dtype=np.float32)
+    return Floor(
+        grid.with_values(agl, floor.agl.source),
+        grid.with_values(terrain),
+        floor.row + r0,
+        floor.col + c0,
+        floor.antenna_amsl_m,
+        floor.mast_m,
+        floor.k,
+        floor.max_range_m,
+    )
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-." else "-" for c in text.lower()).strip("-")
+
+
+def _point(lon: float, lat: float):  # type: ignore[no-untyped-def]
+    from shapely.geometry import Point
+
+    return Point(lon, lat)
+
+
+def _ring(lat: float, lon: float, radius_m: float):  # type: ignore[no-untyped-def]
+    from shapely.geometry import LineString
+
+    az = np.linspace(0.0, 360.0, 361)
+    lons, lats, _ = _GEOD.fwd(np.full(az.shape, lon), np.full(az.shape, lat), az, np.full(az.shape, radius_m))
+    return LineString(list(zip(lons, lats, strict=True)))

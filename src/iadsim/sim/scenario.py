@@ -1,0 +1,231 @@
+"""Scenario files (format v1): the contract between users and the engine, validated at the door.
+
+Positions are ``[lat, lon]`` in degrees (WGS84); altitudes are metres with the reference given explicitly
+(``{agl: 50}`` above ground or ``{amsl: 3000}`` above sea level). See ``DESIGN.md`` for the format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from iadsim._yamlio import YamlDocument, describe_validation_error, read_yaml
+from iadsim.catalog import Catalog
+from iadsim.errors import IadsimError
+
+#: Highest altitude a scenario may give, metres (above the reach of every catalog system and target).
+MAX_ALTITUDE_M = 100_000.0
+
+
+class ScenarioError(IadsimError):
+    """A scenario file is malformed or refers to something the catalog does not have."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+Position = Annotated[tuple[float, float], Field(description="[lat, lon] in degrees, WGS84")]
+
+
+def _check_position(value: tuple[float, float]) -> tuple[float, float]:
+    lat, lon = value
+    if not -90.0 <= lat <= 90.0:
+        raise ValueError(f"latitude {lat} is outside [-90, 90] (positions are [lat, lon])")
+    if not -180.0 <= lon <= 180.0:
+        raise ValueError(f"longitude {lon} is outside [-180, 180]")
+    return value
+
+
+class Altitude(_Model):
+    """A height in metres above ground level (``agl``) or above mean sea level (``amsl``): exactly one."""
+
+    agl: float | None = None
+    amsl: float | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Altitude:
+        given = [v for v in (self.agl, self.amsl) if v is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of agl and amsl, e.g. {agl: 50}")
+        if not 0.0 <= given[0] <= MAX_ALTITUDE_M:
+            raise ValueError(f"altitude {given[0]} m is impossible: it must lie in [0, {MAX_ALTITUDE_M:g}] m")
+        return self
+
+    @property
+    def reference(self) -> Literal["agl", "amsl"]:
+        """``"agl"`` or ``"amsl"``."""
+        return "agl" if self.agl is not None else "amsl"
+
+    @property
+    def metres(self) -> float:
+        """The altitude in metres, above its reference."""
+        return float(self.agl if self.agl is not None else self.amsl)  # type: ignore[arg-type]
+
+    def label(self) -> str:
+        """e.g. ``50 m AGL``."""
+        return f"{self.metres:g} m {self.reference.upper()}"
+
+
+class DefendedAsset(_Model):
+    name: str
+    position: Position
+    radius_km: float = Field(gt=0)
+
+    _pos = field_validator("position")(_check_position)
+
+
+class Battalion(_Model):
+    name: str
+    position: Position
+    launchers: int | None = Field(default=None, ge=0)
+    missiles: dict[str, int] | None = None
+    mast_m: float | None = Field(default=None, ge=0)
+
+    _pos = field_validator("position")(_check_position)
+
+    @field_validator("missiles")
+    @classmethod
+    def _counts(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        for mid, n in (value or {}).items():
+            if n < 0:
+                raise ValueError(f"missile count for {mid} must be non-negative, got {n}")
+        return value
+
+
+class Unit(_Model):
+    name: str
+    system: str
+    position: Position
+    mast_m: float | None = Field(default=None, ge=0)
+    battalions: tuple[Battalion, ...] = ()
+
+    _pos = field_validator("position")(_check_position)
+
+
+class Doctrine(_Model):
+    salvo: int = Field(default=1, ge=1, le=8)
+    shoot_look_shoot: bool = True
+
+
+class Waypoint(_Model):
+    position: Position
+    altitude: Altitude
+
+    _pos = field_validator("position")(_check_position)
+
+
+class Raid(_Model):
+    name: str
+    target: str
+    count: int = Field(ge=1)
+    start_s: float = Field(default=0.0, ge=0)
+    interval_s: float = Field(default=0.0, ge=0)
+    speed_mps: float | None = Field(default=None, gt=0)
+    route: tuple[Waypoint, ...] = Field(min_length=2)
+
+
+class CoverageSpec(_Model):
+    """What ``iadsim coverage map`` computes for the scenario's units (all optional)."""
+
+    targets: tuple[str, ...] = ()
+    altitudes: tuple[Altitude, ...] = ()
+    pd: float = Field(default=0.5, gt=0, lt=1)
+    k: float = Field(default=4 / 3, gt=0)
+    cell_m: float | None = Field(default=None, gt=0)
+
+
+class Scenario(_Model):
+    """A validated scenario. ``source`` is the file it came from (if any), ``digest`` its SHA-256."""
+
+    version: Literal[1]
+    name: str
+    description: str = ""
+    terrain: str = "globe"
+    duration_s: float = Field(default=1800.0, gt=0)
+    step_s: float = Field(default=1.0, gt=0)
+    defended_assets: tuple[DefendedAsset, ...] = ()
+    units: tuple[Unit, ...] = Field(min_length=1)
+    doctrine: Doctrine = Doctrine()
+    raids: tuple[Raid, ...] = ()
+    coverage: CoverageSpec = CoverageSpec()
+    source: str | None = Field(default=None, exclude=True)
+    digest: str = Field(default="", exclude=True)
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """The scenarios shipped in the package, by name."""
+    from importlib import resources
+
+    folder = resources.files("iadsim") / "scenarios"
+    return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml")}
+
+
+def resolve_scenario(name_or_path: str, catalog: Catalog) -> Scenario:
+    """Load a scenario by file path, or by the name of a built-in one (``iadsim scenarios`` lists them)."""
+    path = Path(name_or_path)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        if not path.exists():
+            raise ScenarioError(f"{path}: no such scenario file")
+        return load_scenario(path, catalog)
+    builtins = builtin_scenarios()
+    if name_or_path not in builtins:
+        raise ScenarioError(
+            f"unknown scenario {name_or_path!r}: not a file, nor a built-in ({', '.join(sorted(builtins))})"
+        )
+    return load_scenario(builtins[name_or_path], catalog)
+
+
+def load_scenario(path: Path, catalog: Catalog) -> Scenario:
+    """Read, validate and check a scenario file against the catalog; :class:`ScenarioError` lists every
+    problem with its file, line and field."""
+    doc = read_yaml(path, ScenarioError)
+    if not isinstance(doc.data, dict):
+        raise ScenarioError(f"{doc.where([])}: a scenario is a mapping with version, name, units, ...")
+    try:
+        scenario = Scenario.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScenarioError(describe_validation_error(doc, exc)) from None
+    problems = _check_against_catalog(doc, scenario, catalog)
+    if problems:
+        raise ScenarioError("\n".join(problems))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return scenario.model_copy(update={"source": str(path), "digest": digest})
+
+
+def _check_against_catalog(doc: YamlDocument, sc: Scenario, cat: Catalog) -> list[str]:
+    problems: list[str] = []
+
+    def bad(loc: list[Any], message: str) -> None:
+        problems.append(f"{doc.where(loc)}: {'.'.join(str(p) for p in loc)}: {message}")
+
+    for i, unit in enumerate(sc.units):
+        if unit.system not in cat.systems:
+            bad(["units", i, "system"], _unknown(cat, unit.system, "systems"))
+            continue
+        system = cat.systems[unit.system]
+        for j, bn in enumerate(unit.battalions):
+            for mid in bn.missiles or {}:
+                if mid not in system.missiles:
+                    bad(
+                        ["units", i, "battalions", j, "missiles", mid],
+                        f"missile {mid!r} is not one of {unit.system}'s ({', '.join(system.missiles)})",
+                    )
+    for i, raid in enumerate(sc.raids):
+        if raid.target not in cat.targets:
+            bad(["raids", i, "target"], _unknown(cat, raid.target, "targets"))
+    for i, tid in enumerate(sc.coverage.targets):
+        if tid not in cat.targets:
+            bad(["coverage", "targets", i], _unknown(cat, tid, "targets"))
+    return problems
+
+
+def _unknown(cat: Catalog, entity_id: str, section: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(entity_id, list(getattr(cat, section)), n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; see `iadsim catalog list --kind {section}`"
+    return f"unknown {section[:-1]} id {entity_id!r}{hint}"
