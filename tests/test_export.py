@@ -1,4 +1,4 @@
-"""Coverage exports read back by GDAL (through rasterio), measured with pyproj.Geod, parsed as JSON and XML."""
+"""Exports read back by GDAL (through rasterio), measured with pyproj.Geod, parsed as JSON and XML."""
 
 from __future__ import annotations
 
@@ -181,7 +181,7 @@ def holed_features() -> list[tuple[object, dict[str, object]]]:
             polys,
             {"name": "F-16 at 3 km", "color": "#ff0000", "fill_opacity": 0.5, "area_km2": np.float64(800.0)},
         ),
-        (Point(32.566, 40.076), {"name": "Mürted"}),
+        (Point(32.566, 40.076), {"name": "Mürted", "floor_m": float("nan")}),
         (ring, {"label": "ring"}),
         (LineString([(32.0, 39.0), (33.0, 40.0)]), {}),
     ]
@@ -210,7 +210,7 @@ def test_geojson_is_rfc7946(tmp_path: Path) -> None:
             assert round(lon, 6) == lon and round(lat, 6) == lat
     assert signed_area(exterior) > 0 > signed_area(hole)  # RFC 7946 §3.1.6: exterior ccw, holes cw
     assert doc["features"][0]["properties"]["area_km2"] == 800.0
-    assert doc["features"][1]["properties"]["name"] == "Mürted"
+    assert doc["features"][1]["properties"] == {"name": "Mürted", "floor_m": None}  # JSON has no NaN
     assert doc["features"][1]["geometry"]["coordinates"] == [32.566, 40.076]
     ring = doc["features"][2]["geometry"]["coordinates"]
     assert ring[0] == ring[-1]

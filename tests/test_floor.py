@@ -162,17 +162,33 @@ def test_geographic_and_projected_copies_give_the_same_floor(tmp_path) -> None: 
     geo_path, utm_path = tmp_path / "geo.tif", tmp_path / "utm.tif"
     rows, cols = geo.shape
     profile = {"driver": "GTiff", "height": rows, "width": cols, "count": 1, "dtype": "float32"}
-    with rasterio.open(geo_path, "w", crs="EPSG:4326", transform=geo.transform, nodata=np.nan, **profile) as f:
+    with rasterio.open(
+        geo_path, "w", crs="EPSG:4326", transform=geo.transform, nodata=np.nan, **profile
+    ) as f:
         f.write(geo.values.astype(np.float32), 1)
     transform, width, height = calculate_default_transform(
         "EPSG:4326", "EPSG:32636", cols, rows, *geo.bounds, resolution=463.0
     )
     utm = np.full((height, width), np.nan, np.float32)
-    reproject(geo.values.astype(np.float32), utm, src_transform=geo.transform, src_crs="EPSG:4326",
-              dst_transform=transform, dst_crs="EPSG:32636", resampling=Resampling.bilinear, src_nodata=np.nan,
-              dst_nodata=np.nan)
-    with rasterio.open(utm_path, "w", crs="EPSG:32636", transform=transform, nodata=np.nan,
-                       **{**profile, "height": height, "width": width}) as f:
+    reproject(
+        geo.values.astype(np.float32),
+        utm,
+        src_transform=geo.transform,
+        src_crs="EPSG:4326",
+        dst_transform=transform,
+        dst_crs="EPSG:32636",
+        resampling=Resampling.bilinear,
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+    )
+    with rasterio.open(
+        utm_path,
+        "w",
+        crs="EPSG:32636",
+        transform=transform,
+        nodata=np.nan,
+        **{**profile, "height": height, "width": width},
+    ) as f:
         f.write(utm, 1)
 
     geo_dem, utm_dem = GeoTiffTerrain(geo_path), GeoTiffTerrain(utm_path)

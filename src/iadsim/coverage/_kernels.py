@@ -22,36 +22,23 @@ import math
 import numpy as np
 from numba import njit, prange
 
+#: Largest central angle the series below serve (2,500 km on a 4/3 earth); the caller checks it.
+MAX_CENTRAL_ANGLE = 0.3
+#: Elevation tangent of a ray with no terrain sample yet: any real sample exceeds it.
+_NO_SAMPLE = -1e30
 
-@njit(cache=True, inline="always")
+
+@njit(cache=True, inline="always", fastmath={"contract", "arcp", "reassoc"})
 def _omc_sin(p: float) -> tuple[float, float]:
-    """(1 - cos p, sin p) for a central angle p in radians."""
-    if p > 0.3:
-        return 1.0 - math.cos(p), math.sin(p)
+    """(1 - cos p, sin p) by their Taylor series, exact to 1e-16 for 0 <= p <= 0.3 rad."""
     p2 = p * p
     omc = p2 * (0.5 - p2 * (1.0 / 24.0 - p2 * (1.0 / 720.0 - p2 * (1.0 / 40320.0 - p2 / 3628800.0))))
     sin = p * (1.0 - p2 * (1.0 / 6.0 - p2 * (1.0 / 120.0 - p2 * (1.0 / 5040.0 - p2 / 362880.0))))
     return omc, sin
 
 
-@njit(cache=True, inline="always")
-def _tan_elevation(z: float, h0: float, d: float, re: float) -> float:
-    omc, s = _omc_sin(d / re)
-    return ((z - h0) - (re + z) * omc) / ((re + z) * s)
-
-
-@njit(cache=True, inline="always")
-def _lowest_visible(t: float, h0: float, d: float, re: float) -> float:
-    """Height above sea level of the ray of elevation tangent ``t`` at ground distance ``d``."""
-    omc, s = _omc_sin(d / re)
-    den = (1.0 - omc) - t * s
-    if den <= 0.0:
-        return math.inf
-    return (h0 + re * omc + re * t * s) / den
-
-
-@njit(cache=True)
-def _sweep(
+@njit(cache=True, nogil=True, fastmath={"contract", "arcp", "reassoc"})
+def sweep(
     z: np.ndarray,
     nodata: float,
     out: np.ndarray,
@@ -70,7 +57,9 @@ def _sweep(
     Cells at row offset ``sign * k > 0`` and column offset ``|m| <= k`` (``< k`` if ``strict``) belong to
     this sweep. Rays leave the antenna towards every column offset at the last row ``K``; the running
     maximum elevation tangent of each ray over rows ``1..k-1`` is interpolated linearly between the two
-    rays that bracket a cell's own line. Rows are read and written contiguously.
+    rays that bracket a cell's own line. Rows are read and written contiguously; the inner loops have no
+    branches. Missing terrain: NaN samples never raise a ray's maximum and make the cell NaN; an integer
+    ``nodata`` value is low enough (the caller checks) never to raise it, and marks the cell NaN.
     """
     rows, cols = z.shape
     k_grid = (rows - 1 - r0) if sign > 0 else r0
@@ -79,77 +68,61 @@ def _sweep(
     if big_k < 1:
         return
     n_rays = 2 * big_k + 1
-    h = np.full(n_rays, -np.inf)
+    h = np.full(n_rays, _NO_SAMPLE)
+    u = np.empty(n_rays)
     step = np.empty(n_rays)
     for i in range(n_rays):
-        u = -1.0 + i / big_k
-        step[i] = math.sqrt(s_major * s_major + (u * s_minor) ** 2)
-    check_nan = math.isnan(nodata)
+        u[i] = -1.0 + i / big_k
+        step[i] = math.sqrt(s_major * s_major + (u[i] * s_minor) ** 2)
+    inv_re = 1.0 / re
+    check_nodata = not math.isnan(nodata)
+    last_col = cols - 1.0
     for k in range(1, big_k + 1):
         a = r0 + sign * k
         zrow = z[a]
         orow = out[a]
-        # cells at row offset k, from the rays' maxima over rows 1..k-1
-        m_hi = k - 1 if strict else k
-        m_lo = max(-m_hi, -c0)
-        m_hi = min(m_hi, cols - 1 - c0)
+        inv_k = 1.0 / k
         dk2 = (k * s_major) ** 2
-        for m in range(m_lo, m_hi + 1):
-            zc = zrow[c0 + m]
-            if (check_nan and math.isnan(zc)) or zc == nodata:
-                continue
-            d = math.sqrt(dk2 + (m * s_minor) ** 2)
-            if d > max_range:
-                continue
-            floor = 0.0
-            if k > 1:
-                f = (m / k + 1.0) * big_k
-                i = int(f)
-                if i >= n_rays - 1:
-                    i = n_rays - 2
+        # cells at row offset k within range, from the rays' maxima over rows 1..k-1
+        if dk2 <= max_range * max_range:
+            m_hi = k - 1 if strict else k
+            m_range = int(math.sqrt(max_range * max_range - dk2) / s_minor)
+            m_hi = min(m_hi, m_range, cols - 1 - c0)
+            m_lo = max(-(k - 1 if strict else k), -m_range, -c0)
+            for m in range(m_lo, m_hi + 1):
+                zc = zrow[c0 + m]
+                d = math.sqrt(dk2 + (m * s_minor) ** 2)
+                f = (m * inv_k + 1.0) * big_k
+                i = min(int(f), n_rays - 2)
                 w = f - i
-                t0 = h[i]
-                t1 = h[i + 1]
-                if t0 == -np.inf:
-                    t = t1
-                elif t1 == -np.inf:
-                    t = t0
-                else:
-                    t = (1.0 - w) * t0 + w * t1
-                if t > -np.inf:
-                    floor = _lowest_visible(t, h0, d, re) - zc
-                    if floor < 0.0:
-                        floor = 0.0
-            orow[c0 + m] = floor
-        # every ray's sample in row k, for the cells further out; rays are symmetric in u, so the ones
-        # still within range at this step form the central index range [i_lo, n_rays - 1 - i_lo]
-        reach = (max_range + s_major) / k
+                t = (1.0 - w) * h[i] + w * h[i + 1]
+                omc, sn = _omc_sin(d * inv_re)
+                lowest = (h0 + re * omc + re * t * sn) / ((1.0 - omc) - t * sn)
+                floor = lowest - zc
+                floor = floor if floor > 0.0 else (0.0 if floor <= 0.0 else floor)  # keeps NaN
+                if check_nodata and zc == nodata:
+                    floor = np.nan
+                orow[c0 + m] = floor
+        # every ray still within range samples row k, for the cells further out; rays are symmetric in u,
+        # so those form the central index range [i_lo, n_rays - 1 - i_lo]
+        reach = (max_range + s_major) * inv_k
         if reach <= s_major:
             continue
         u_max = math.sqrt(reach * reach - s_major * s_major) / s_minor
         i_lo = 0 if u_max >= 1.0 else int(math.ceil((1.0 - u_max) * big_k))
         for i in range(i_lo, n_rays - i_lo):
             d = k * step[i]
-            mf = (-1.0 + i / big_k) * k + c0
-            if mf < 0.0:
-                mf = 0.0
-            elif mf > cols - 1:
-                mf = cols - 1.0
-            j = int(mf)
-            if j >= cols - 1:
-                j = max(cols - 2, 0)
+            mf = min(max(u[i] * k + c0, 0.0), last_col)
+            j = min(int(mf), cols - 2)
             w = mf - j
-            z0 = zrow[j]
-            z1 = zrow[j + 1] if cols > 1 else z0
-            if (check_nan and (math.isnan(z0) or math.isnan(z1))) or z0 == nodata or z1 == nodata:
-                continue
-            t = _tan_elevation((1.0 - w) * z0 + w * z1, h0, d, re)
-            if t > h[i]:
-                h[i] = t
+            zs = (1.0 - w) * zrow[j] + w * zrow[j + 1]
+            omc, sn = _omc_sin(d * inv_re)
+            t = ((zs - h0) - (re + zs) * omc) / ((re + zs) * sn)
+            h[i] = t if t > h[i] else h[i]
 
 
 @njit(cache=True, parallel=True)
-def _transpose(a: np.ndarray, out: np.ndarray) -> None:
+def transpose(a: np.ndarray, out: np.ndarray) -> None:
     """Write the transpose of ``a`` into ``out``, by 64 x 64 blocks."""
     rows, cols = a.shape
     nb = (rows + 63) // 64
@@ -164,7 +137,7 @@ def _transpose(a: np.ndarray, out: np.ndarray) -> None:
 
 
 @njit(cache=True, parallel=True)
-def _merge_transposed(out: np.ndarray, out_t: np.ndarray) -> None:
+def merge_transposed(out: np.ndarray, out_t: np.ndarray) -> None:
     """Copy the cells set in ``out_t`` (the transposed layout) into ``out``, by 64 x 64 blocks."""
     rows, cols = out.shape
     nb = (rows + 63) // 64
@@ -181,47 +154,7 @@ def _merge_transposed(out: np.ndarray, out_t: np.ndarray) -> None:
 
 
 @njit(cache=True, parallel=True)
-def _fill_nan(a: np.ndarray) -> None:
+def fill_nan(a: np.ndarray) -> None:
     """Set every element to NaN, rows in parallel (so both threads take the first-touch page faults)."""
     for i in prange(a.shape[0]):
         a[i, :] = np.nan
-
-
-@njit(cache=True, parallel=True)
-def radar_floor_kernel(
-    z: np.ndarray,
-    z_t: np.ndarray,
-    out: np.ndarray,
-    out_t: np.ndarray,
-    nodata: float,
-    r0: int,
-    c0: int,
-    h0: float,
-    re: float,
-    max_range: float,
-    sx: float,
-    sy: float,
-) -> None:
-    """Radar floor (m above the terrain) of every cell within ``max_range`` metres of cell (r0, c0).
-
-    ``z`` is terrain height above sea level on a planar grid of cells ``sx`` by ``sy`` metres, with
-    ``nodata`` marking missing cells (NaN allowed); ``h0`` the antenna height above sea level; ``re`` the
-    effective earth radius. The floor is written into ``out`` (same shape as ``z``, float32); cells out of
-    range or without data are NaN. ``z_t`` and ``out_t`` are work arrays of the transposed shape: the north
-    and south half-planes are swept on ``z``, east and west on its transpose, so every sweep reads whole
-    rows. The caller allocates all arrays (numpy backs large ones with huge pages).
-    """
-    _transpose(z, z_t)
-    _fill_nan(out)
-    _fill_nan(out_t)
-    for task in prange(4):
-        if task == 0:
-            _sweep(z_t, nodata, out_t, c0, r0, h0, re, max_range, sx, sy, 1, False)
-        elif task == 1:
-            _sweep(z_t, nodata, out_t, c0, r0, h0, re, max_range, sx, sy, -1, False)
-        elif task == 2:
-            _sweep(z, nodata, out, r0, c0, h0, re, max_range, sy, sx, 1, True)
-        else:
-            _sweep(z, nodata, out, r0, c0, h0, re, max_range, sy, sx, -1, True)
-    _merge_transposed(out, out_t)
-    out[r0, c0] = 0.0

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """True areas of coverage: per cell, per mask, per country, and of geodesic rings.
 
 Country borders come from the thematicmapping.org World Borders dataset 0.3 (Bjorn Sandvik,

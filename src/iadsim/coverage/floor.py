@@ -16,7 +16,10 @@ experiments", 6th Int. Symp. on Spatial Data Handling (1994); GDAL ``gdal_viewsh
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from affine import Affine
@@ -24,12 +27,16 @@ from numpy.typing import NDArray
 from pyproj import Transformer
 
 from iadsim import physics
-from iadsim.coverage._kernels import radar_floor_kernel
+from iadsim.coverage import _kernels as _k
+from iadsim.coverage._kernels import MAX_CENTRAL_ANGLE
 from iadsim.errors import InputError
 from iadsim.terrain import GeoTiffTerrain, Terrain
 from iadsim.terrain.grid import WGS84, Grid
 
 FloatArray = NDArray[np.float64]
+
+#: Integer nodata values below this (m) can never block a line of sight and are left in place for speed.
+LOWEST_NODATA_M = -1000.0
 
 
 @dataclass(frozen=True)
@@ -110,25 +117,23 @@ def radar_floor(
         min(cols, col + int(np.ceil(max_range_m / sx)) + 1),
     )
     z = dem.values[r_lo:r_hi, c_lo:c_hi]
+    if nodata is not None and nodata > LOWEST_NODATA_M:
+        z = _as_float(z, nodata)  # a nodata value that could pass for terrain would block lines of sight
+        nodata = None
+    if min(z.shape) < 2:
+        raise InputError(
+            f"the terrain window around the site is too small ({z.shape[0]} x {z.shape[1]} cells)"
+        )
     window = Grid(z, dem.transform @ Affine.translation(c_lo, r_lo), dem.crs, dem.source)
     nd = float("nan") if nodata is None else float(nodata)
     h0 = ground + mast_m
     re = physics.effective_earth_radius_m(k)
-    out = np.empty(z.shape, dtype=np.float32)
-    radar_floor_kernel(
-        z,
-        np.empty(z.shape[::-1], dtype=z.dtype),
-        out,
-        np.empty(z.shape[::-1], dtype=np.float32),
-        nd,
-        row - r_lo,
-        col - c_lo,
-        h0,
-        re,
-        float(max_range_m),
-        sx,
-        sy,
-    )
+    if max_range_m / re > MAX_CENTRAL_ANGLE:
+        raise InputError(
+            f"maximum range {max_range_m / 1e3:.0f} km is beyond what the floor supports for k = {k:.4g} "
+            f"({MAX_CENTRAL_ANGLE * re / 1e3:.0f} km)"
+        )
+    out = _sweep_all(z, nd, row - r_lo, col - c_lo, h0, re, float(max_range_m), sx, sy)
     terrain = window if np.issubdtype(z.dtype, np.floating) else window.with_values(_as_float(z, nodata))
     return Floor(
         agl=window.with_values(out, source=f"radar floor over {dem.source}".strip()),
@@ -229,6 +234,50 @@ def geotiff_floor(
         k=k,
         max_range_m=max_range_m,
     )
+
+
+def _sweep_all(
+    z: NDArray[Any],
+    nodata: float,
+    r0: int,
+    c0: int,
+    h0: float,
+    re: float,
+    max_range: float,
+    sx: float,
+    sy: float,
+) -> NDArray[np.float32]:
+    """Run the four half-plane sweeps of :mod:`._kernels` on two threads (the kernels release the GIL).
+
+    North and south are swept on ``z``, east and west on its transpose, so that every sweep reads and
+    writes whole rows; the east/west results are transposed back at the end. Arrays are allocated here, by
+    numpy (which backs large arrays with transparent huge pages).
+    """
+    out = np.empty(z.shape, dtype=np.float32)
+    z_t = np.empty(z.shape[::-1], dtype=z.dtype)
+    out_t = np.empty(z.shape[::-1], dtype=np.float32)
+    _k.transpose(z, z_t)
+    _k.fill_nan(out)
+    _k.fill_nan(out_t)
+    tasks = [
+        (z_t, out_t, c0, r0, sx, sy, 1, False),
+        (z_t, out_t, c0, r0, sx, sy, -1, False),
+        (z, out, r0, c0, sy, sx, 1, True),
+        (z, out, r0, c0, sy, sx, -1, True),
+    ]
+    # largest half-planes first, so that two workers finish together
+    extent = [z.shape[1] - 1 - c0, c0, z.shape[0] - 1 - r0, r0]
+    order = sorted(range(4), key=lambda i: -min(extent[i], max_range / (sx if i < 2 else sy)))
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        jobs = [
+            pool.submit(_k.sweep, zz, nodata, oo, a, b, h0, re, max_range, s1, s2, sign, strict)
+            for zz, oo, a, b, s1, s2, sign, strict in (tasks[i] for i in order)
+        ]
+        for job in jobs:
+            job.result()
+    _k.merge_transposed(out, out_t)
+    out[r0, c0] = 0.0
+    return out
 
 
 def _as_float(z: NDArray[np.generic], nodata: float | None) -> NDArray[np.float32]:

@@ -130,10 +130,10 @@ def run_coverage(
 
     Targets and altitudes default to the scenario's ``coverage`` section. All radars share one local
     azimuthal-equidistant grid around the units (cell size: the scenario's ``coverage.cell_m`` or the
-    terrain's resolution / 2, at least 100 m). Each radar's floor is computed once with its own mast height; detection is
-    single-look Pd >= ``coverage.pd`` within line of sight and elevation limits (:mod:`.maps`);
-    engagement is the battalion radar's detection within its missiles' envelope. Areas are true
-    ellipsoidal km² (:mod:`.areas`); the ring is each unit's advertised range around it.
+    terrain's resolution / 2, at least 100 m). Each radar's floor is computed once with its own mast
+    height; detection is single-look Pd >= ``coverage.pd`` within line of sight and elevation limits
+    (:mod:`.maps`); engagement is the battalion radar's detection within its missiles' envelope. Areas
+    are true ellipsoidal km² (:mod:`.areas`); the ring is each unit's advertised range around it.
     """
     from iadsim.coverage.areas import area_by_country, area_km2
     from iadsim.coverage.export import mask_to_polygons, write_geojson, write_geotiff, write_kml

@@ -1,32 +1,43 @@
-"""Pure radar physics: arrays in, arrays out, SI units. Imports nothing else of iadsim."""
+"""Pure radar physics: arrays in, arrays out, SI units. Imports nothing else of iadsim.
 
-from iadsim.physics.detection import (
-    albersheim_snr_db,
-    detection_probability,
-    required_snr_db,
-    shnidman_snr_db,
-    threshold,
-)
-from iadsim.physics.propagation import (
-    EARTH_RADIUS_M,
-    STANDARD_K,
-    effective_earth_radius_m,
-    elevation_angle_rad,
-    ground_range_m,
-    horizon_height_m,
-    radar_horizon_m,
-    slant_range_from_ground_m,
-    target_height_m,
-)
-from iadsim.physics.radar import (
-    calibrated_range_m,
-    calibrated_snr_db,
-    radar_range_m,
-    radar_snr_db,
-    system_noise_temperature_k,
-    wavelength_m,
-)
-from iadsim.physics.vertical import VerticalCoverage, horizon_limited_range_m, vertical_coverage
+Names load on first use (PEP 562), so code that needs only the geometry does not import scipy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "detection": (
+        "albersheim_snr_db",
+        "detection_probability",
+        "required_snr_db",
+        "shnidman_snr_db",
+        "threshold",
+    ),
+    "propagation": (
+        "EARTH_RADIUS_M",
+        "STANDARD_K",
+        "effective_earth_radius_m",
+        "elevation_angle_rad",
+        "ground_range_m",
+        "horizon_height_m",
+        "radar_horizon_m",
+        "slant_range_from_ground_m",
+        "target_height_m",
+    ),
+    "radar": (
+        "calibrated_range_m",
+        "calibrated_snr_db",
+        "radar_range_m",
+        "radar_snr_db",
+        "system_noise_temperature_k",
+        "wavelength_m",
+    ),
+    "vertical": ("VerticalCoverage", "horizon_limited_range_m", "vertical_coverage"),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -53,3 +64,47 @@ __all__ = [
     "vertical_coverage",
     "wavelength_m",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULE_OF:
+        value = getattr(importlib.import_module(f"iadsim.physics.{_MODULE_OF[name]}"), name)
+        globals()[name] = value
+        return value
+    if name in _WHERE:
+        return importlib.import_module(f"iadsim.physics.{name}")
+    raise AttributeError(f"module 'iadsim.physics' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_WHERE])
+
+
+if TYPE_CHECKING:
+    from iadsim.physics.detection import (
+        albersheim_snr_db,
+        detection_probability,
+        required_snr_db,
+        shnidman_snr_db,
+        threshold,
+    )
+    from iadsim.physics.propagation import (
+        EARTH_RADIUS_M,
+        STANDARD_K,
+        effective_earth_radius_m,
+        elevation_angle_rad,
+        ground_range_m,
+        horizon_height_m,
+        radar_horizon_m,
+        slant_range_from_ground_m,
+        target_height_m,
+    )
+    from iadsim.physics.radar import (
+        calibrated_range_m,
+        calibrated_snr_db,
+        radar_range_m,
+        radar_snr_db,
+        system_noise_temperature_k,
+        wavelength_m,
+    )
+    from iadsim.physics.vertical import VerticalCoverage, horizon_limited_range_m, vertical_coverage

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Coverage maps as PNG (matplotlib, Agg backend): hillshaded terrain, borders, coverage, sites and rings.
 
 Maps are drawn in the elevation grid's CRS: local azimuthal-equidistant and other projected grids get axes
