@@ -104,3 +104,16 @@ def test_demo_writes_table_and_charts(cli_process, tmp_path: Path) -> None:  # t
     low = [r for r in rows if r["target"] == "subsonic-cruise-missile" and float(r["altitude_m"]) == 50.0]
     assert all(r["limited_by"] == "horizon" and float(r["detection_m"]) < 100e3 for r in low)
     assert "400.0 km" in result.out
+    # the coverage study over the embedded terrain at Mürted
+    cov = out / "coverage"
+    for name in ("detection-f-16c.png", "engagement-f-16c.png", "detection-f-35a.png",
+                 "detection-subsonic-cruise-missile.png", "floor-regiment-1-91n6e.png", "coverage.geojson",
+                 "coverage.kml", "ring-vs-real.json"):
+        assert (cov / name).stat().st_size > 0, name
+    table = json.loads((cov / "ring-vs-real.json").read_text())
+    cases = {(r["target"], r["altitude"], r["kind"]) for r in table["rows"]}
+    assert ("f-16c", "50 m AGL", "detection") in cases and ("f-35a", "10000 m AGL", "engagement") in cases
+    low = next(r for r in table["rows"] if r["target"] == "f-16c" and r["altitude"] == "50 m AGL")
+    high = next(r for r in table["rows"] if r["target"] == "f-16c" and r["altitude"] == "10000 m AGL")
+    assert 0 < low["area_km2"] < high["area_km2"] < high["ring_area_km2"]
+    assert "ring vs real" in result.out

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iadsim import physics
 from iadsim._atomic import atomic_path
 from iadsim.catalog import Catalog, default_catalog, figures
 from iadsim.sim.sensors import DetectionRange, RadarModel, detection_range_table
 
+if TYPE_CHECKING:
+    from iadsim.coverage.study import CoverageResult
+
 DEMO_SYSTEM = "s-400"
 DEMO_ALTITUDES_M = (50.0, 1000.0, 10000.0)
 DEMO_PD = 0.5
 BLAKE_TARGETS = ("f-16c", "f-35a", "subsonic-cruise-missile")
+
+
+#: The coverage part: the S-400 at Mürted (built-in scenario ``ankara-s400``) against these cases.
+DEMO_SCENARIO = "ankara-s400"
+DEMO_COVERAGE = (
+    ("f-16c", 50.0),
+    ("f-16c", 1000.0),
+    ("f-16c", 10000.0),
+    ("f-35a", 10000.0),
+    ("subsonic-cruise-missile", 50.0),
+)
 
 
 @dataclass(frozen=True)
@@ -26,13 +42,23 @@ class DemoResult:
     pd: float
     rows: list[DetectionRange]
     files: list[Path]
+    coverage: CoverageResult | None = None
 
 
-def run_demo(out_dir: Path, catalog: Catalog | None = None) -> DemoResult:
-    """Compute the detection-range table of the S-400's radars and write CSV and PNG files to ``out_dir``.
+def run_demo(
+    out_dir: Path,
+    catalog: Catalog | None = None,
+    coverage: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> DemoResult:
+    """The S-400's radars against every catalog target, then its coverage over real terrain at Mürted.
 
-    Ranges are over a smooth 4/3 earth with each radar at its catalog mast height: the smaller of the
-    free-space range at single-look Pd 0.5 and the radar horizon to the target altitude.
+    1. Detection ranges over a smooth 4/3 earth with each radar at its catalog mast height: the smaller of
+       the free-space range at single-look Pd 0.5 and the radar horizon to the target altitude (CSV, PNG).
+    2. With ``coverage``: the regiment of the built-in scenario ``ankara-s400`` over the embedded GLOBE
+       terrain: radar floor, detection and engagement coverage of an F-16C at 50 m, 1 km and 10 km, an
+       F-35A at 10 km and a cruise missile at 50 m above ground, the ring vs real table and the maps, in
+       ``out_dir / "coverage"``.
     """
     cat = catalog or default_catalog()
     system = cat.system(DEMO_SYSTEM)
@@ -78,7 +104,15 @@ def run_demo(out_dir: Path, catalog: Catalog | None = None) -> DemoResult:
             max_height_km=30.0,
         )
     files.append(blake)
-    return DemoResult(system=system.name, ring_m=ring_m, pd=DEMO_PD, rows=rows, files=files)
+    study = None
+    if coverage:
+        from iadsim.coverage.study import run_coverage
+        from iadsim.sim.scenario import Altitude, resolve_scenario
+
+        scenario = resolve_scenario(DEMO_SCENARIO, cat)
+        cases = [(t, Altitude(agl=a)) for t, a in DEMO_COVERAGE]
+        study = run_coverage(scenario, cat, out_dir / "coverage", cases=cases, progress=progress)
+    return DemoResult(system=system.name, ring_m=ring_m, pd=DEMO_PD, rows=rows, files=files, coverage=study)
 
 
 def _write_csv(path: Path, rows: list[DetectionRange]) -> Path:

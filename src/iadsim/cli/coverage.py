@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from iadsim.cli._common import JsonOption, console, print_json
 from iadsim.errors import InputError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from iadsim.coverage.study import CoverageResult
 
 app = typer.Typer(
     help="Terrain-aware radar coverage: radar floor, detection and engagement maps.", no_args_is_help=True
@@ -160,8 +165,6 @@ def map_(
     Writes floors and coverage as GeoTIFF, polygons as GeoJSON and KML, PNG maps, and prints the ring vs
     real table: the advertised ring's area against the area actually covered, per target and altitude.
     """
-    from rich.table import Table
-
     from iadsim.cli._common import get_catalog
     from iadsim.coverage.study import run_coverage
     from iadsim.sim.scenario import Altitude, CoverageSpec, Scenario, Unit, resolve_scenario
@@ -210,9 +213,25 @@ def map_(
     if json_:
         print_json(result.as_dict())
         return
-    table = Table(title=f"{result.name}: ring vs real ({result.terrain}, {result.grid_cell_m:g} m cells)")
-    for col in ("target", "altitude", "coverage", "area km²", "ring km²", "% of ring", "largest shares"):
-        table.add_column(col, justify="right" if col in ("area km²", "ring km²", "% of ring") else "left")
+    console.print(ring_table(result))
+    console.print(f"{len(result.files)} files written to {out}")
+
+
+def ring_table(result: CoverageResult) -> Table:
+    """The ring vs real table of a coverage study, for the terminal."""
+    from rich.table import Table
+
+    ring = result.rows[0].ring_area_km2 if result.rows else float("nan")
+    table = Table(
+        title=f"{result.name}: ring vs real (advertised ring {ring:,.0f} km²; {result.terrain}; "
+        f"{result.grid_cell_m:g} m cells)"
+    )
+    table.add_column("target", no_wrap=True)
+    table.add_column("altitude", no_wrap=True)
+    table.add_column("coverage", no_wrap=True)
+    table.add_column("km²", justify="right", no_wrap=True)
+    table.add_column("% of ring", justify="right", no_wrap=True)
+    table.add_column("largest shares (km²)")
     for row in result.rows:
         shares = sorted(row.by_country_km2.items(), key=lambda kv: -kv[1])[:3]
         table.add_row(
@@ -220,9 +239,7 @@ def map_(
             row.altitude,
             row.kind,
             f"{row.area_km2:,.0f}",
-            f"{row.ring_area_km2:,.0f}",
-            f"{row.percent_of_ring:.0f}%",
+            f"{row.percent_of_ring:.1f}%",
             ", ".join(f"{c} {a:,.0f}" for c, a in shares if a > 0),
         )
-    console.print(table)
-    console.print(f"{len(result.files)} files written to {out}")
+    return table

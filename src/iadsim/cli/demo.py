@@ -15,13 +15,15 @@ _MARK = {"power": "", "horizon": "*", "instrumented": "†"}
 
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo's tables and charts.")] = Path("iadsim-demo"),
+    coverage: Annotated[bool, typer.Option(help="Include the coverage study over real terrain.")] = True,
     json_: JsonOption = False,
 ) -> None:
-    """The S-400's radars against every catalog target at 50 m, 1 km and 10 km, beside the 400 km ring."""
+    """The S-400 bought by Turkey: detection ranges against every catalog target beside the 400 km ring,
+    then what its radars and missiles cover over real terrain at Mürted, near Ankara."""
     from iadsim.demo import run_demo
 
-    with console.status("computing detection ranges and charts..."):
-        result = run_demo(out, get_catalog())
+    with console.status("computing detection ranges and charts...") as status:
+        result = run_demo(out, get_catalog(), coverage=coverage, progress=lambda m: status.update(m))
     if json_:
         print_json(
             {
@@ -30,6 +32,7 @@ def demo(
                 "pd": result.pd,
                 "rows": [r.as_dict() for r in result.rows],
                 "files": [str(f) for f in result.files],
+                "coverage": result.coverage.as_dict() if result.coverage else None,
             }
         )
         return
@@ -62,6 +65,15 @@ def demo(
         )
     console.print(table)
     console.print("* limited by the radar horizon; † by the radar's instrumented range; unmarked: by power.")
+    if result.coverage is not None:
+        from iadsim.cli.coverage import ring_table
+
+        console.print(ring_table(result.coverage))
     console.print("Files written:")
     for f in result.files:
         console.print(f"  {f}")
+    if result.coverage is not None:
+        console.print(
+            f"  and {len(result.coverage.files)} coverage files (GeoTIFF, GeoJSON, KML, PNG maps) in "
+            f"{out / 'coverage'}"
+        )

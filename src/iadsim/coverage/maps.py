@@ -70,6 +70,61 @@ def cell_geometry(floor: Floor, altitude_m: float, reference: AltitudeReference 
     return CellGeometry(ground, height, slant, elevation, visible)
 
 
+def _visible_cells(
+    floor: Floor, altitude_m: float, reference: AltitudeReference
+) -> tuple[tuple[NDArray[np.intp], NDArray[np.intp]], FloatArray, FloatArray]:
+    """Cells where a target at ``altitude_m`` is in line of sight: their (rows, cols), the target's height
+    above sea level there and the ground distance from the antenna (only those cells: cheap)."""
+    if reference not in ("agl", "amsl"):
+        raise InputError(f"altitude reference must be 'agl' or 'amsl', got {reference!r}")
+    if not altitude_m >= 0:
+        raise InputError(f"target altitude must be non-negative, got {altitude_m} m")
+    terrain = floor.terrain.values
+    floor_agl = floor.agl.values
+    with np.errstate(invalid="ignore"):
+        if reference == "agl":
+            visible = floor_agl <= altitude_m
+        else:
+            visible = (floor_agl + terrain <= altitude_m) & (terrain <= altitude_m)
+    visible[floor.row, floor.col] = False
+    rows, cols = np.nonzero(visible)
+    z = np.asarray(terrain[rows, cols], dtype=np.float64)
+    height = z + altitude_m if reference == "agl" else np.full(z.shape, float(altitude_m))
+    sx, sy = floor.agl.cell_size
+    ground = np.hypot((rows - floor.row) * sy, (cols - floor.col) * sx)
+    return (rows, cols), height, ground
+
+
+def _mask(
+    floor: Floor, cells: tuple[NDArray[np.intp], NDArray[np.intp]], keep: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
+    out = np.zeros(floor.agl.shape, dtype=bool)
+    out[cells[0][keep], cells[1][keep]] = True
+    return out
+
+
+def _detected(
+    floor: Floor,
+    radar: RadarModel,
+    rcs_m2: float,
+    swerling: int,
+    altitude_m: float,
+    reference: AltitudeReference,
+    pd: float,
+) -> tuple[tuple[NDArray[np.intp], NDArray[np.intp]], FloatArray, FloatArray]:
+    cells, height, ground = _visible_cells(floor, altitude_m, reference)
+    max_range = min(float(radar.free_space_range_m(rcs_m2, pd, swerling)), radar.instrumented_range_m)
+    near = ground <= max_range  # slant range is never shorter than ground range
+    cells, height, ground = (cells[0][near], cells[1][near]), height[near], ground[near]
+    h0, k = floor.antenna_amsl_m, floor.k
+    slant = physics.slant_range_from_ground_m(ground, height, h0, k)
+    elevation = physics.elevation_angle_rad(np.maximum(slant, 1e-3), height, h0, k)
+    ok = (
+        (slant <= max_range) & (elevation >= radar.min_elevation_rad) & (elevation <= radar.max_elevation_rad)
+    )
+    return (cells[0][ok], cells[1][ok]), height[ok], ground[ok]
+
+
 def detection_coverage(
     floor: Floor,
     radar: RadarModel,
@@ -85,17 +140,9 @@ def detection_coverage(
     within its instrumented range, and at a slant range where the calibrated radar equation gives Pd >=
     ``pd`` for the target's RCS and Swerling case. Returns a boolean grid on the floor's cells.
     """
-    geo = cell_geometry(floor, altitude_m, reference)
-    max_range = min(float(radar.free_space_range_m(rcs_m2, pd, swerling)), radar.instrumented_range_m)
-    with np.errstate(invalid="ignore"):
-        covered = (
-            geo.visible
-            & (geo.slant_m <= max_range)
-            & (geo.elevation_rad >= radar.min_elevation_rad)
-            & (geo.elevation_rad <= radar.max_elevation_rad)
-        )
-    covered[floor.row, floor.col] = False
-    return floor.agl.with_values(covered, source=f"detection coverage of {radar.id}")
+    cells, _, _ = _detected(floor, radar, rcs_m2, swerling, altitude_m, reference, pd)
+    keep = np.ones(cells[0].shape, dtype=bool)
+    return floor.agl.with_values(_mask(floor, cells, keep), source=f"detection coverage of {radar.id}")
 
 
 def missile_envelope(
@@ -133,12 +180,23 @@ def engagement_coverage(
     reference: AltitudeReference = "agl",
     pd: float = 0.5,
 ) -> Grid:
-    """Detection by the engagement radar (its own floor) intersected with the missile envelope."""
-    det = detection_coverage(floor, radar, rcs_m2, swerling, altitude_m, reference, pd)
-    env = missile_envelope(floor, missiles, altitude_m, reference)
-    both = np.asarray(det.values, dtype=bool) & np.asarray(env.values, dtype=bool)
-    return det.with_values(
-        both, source=f"engagement coverage of {radar.id} with " + ", ".join(m.id for m in missiles)
+    """Detection by the engagement radar (its own floor) intersected with the missile envelope
+    (:func:`missile_envelope`)."""
+    if not missiles:
+        raise InputError("an engagement envelope needs at least one missile")
+    cells, height, ground = _detected(floor, radar, rcs_m2, swerling, altitude_m, reference, pd)
+    height_agl = height - floor.terrain.values[cells]
+    inside = np.zeros(ground.shape, dtype=bool)
+    for m in missiles:
+        inside |= (
+            (ground >= m.min_range_m.value)
+            & (ground <= m.max_range_m.value)
+            & (height_agl >= m.min_altitude_m.value)
+            & (height <= m.max_altitude_m.value)
+        )
+    names = ", ".join(m.id for m in missiles)
+    return floor.agl.with_values(
+        _mask(floor, cells, inside), source=f"engagement coverage of {radar.id} with {names}"
     )
 
 

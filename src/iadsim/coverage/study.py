@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from pyproj import Geod, Transformer
@@ -22,6 +23,7 @@ from iadsim.terrain import Terrain, open_terrain
 from iadsim.terrain.grid import WGS84, Grid
 
 _GEOD = Geod(ellps="WGS84")
+T = TypeVar("T")
 
 #: Colours of the altitude layers on the maps, lowest first.
 ALTITUDE_COLOURS = ("#d62728", "#ff7f0e", "#2ca02c", "#1f77b4", "#9467bd", "#8c564b")
@@ -125,10 +127,12 @@ def run_coverage(
     altitudes: Sequence[Altitude] | None = None,
     terrain: Terrain | None = None,
     progress: Callable[[str], None] | None = None,
+    cases: Sequence[tuple[str, Altitude]] | None = None,
 ) -> CoverageResult:
     """Detection and engagement coverage of the scenario's units; writes GeoTIFF, GeoJSON, KML and PNG.
 
-    Targets and altitudes default to the scenario's ``coverage`` section. All radars share one local
+    ``cases`` lists (target id, altitude) pairs; without it every target is taken at every altitude,
+    targets and altitudes defaulting to the scenario's ``coverage`` section. All radars share one local
     azimuthal-equidistant grid around the units (cell size: the scenario's ``coverage.cell_m`` or the
     terrain's resolution / 2, at least 100 m). Each radar's floor is computed once with its own mast
     height; detection is single-look Pd >= ``coverage.pd`` within line of sight and elevation limits
@@ -141,13 +145,18 @@ def run_coverage(
 
     say = progress or (lambda _msg: None)
     spec = scenario.coverage
-    target_ids = list(targets or spec.targets)
-    alts = list(altitudes or spec.altitudes)
-    if not target_ids:
-        raise InputError("no targets: give --target or a coverage.targets list in the scenario")
-    if not alts:
-        raise InputError("no altitudes: give --altitude or a coverage.altitudes list in the scenario")
-    tgts = [catalog.target(t) for t in target_ids]
+    if cases is None:
+        target_ids = list(targets or spec.targets)
+        alts = list(altitudes or spec.altitudes)
+        if not target_ids:
+            raise InputError("no targets: give --target or a coverage.targets list in the scenario")
+        if not alts:
+            raise InputError("no altitudes: give --altitude or a coverage.altitudes list in the scenario")
+        cases = [(t, a) for t in target_ids for a in alts]
+    by_target: dict[str, list[Altitude]] = {}
+    for tid, alt in cases:
+        catalog.target(tid)
+        by_target.setdefault(tid, []).append(alt)
     sites = radar_sites(scenario, catalog)
     terrain = terrain or open_terrain(scenario.terrain)
     cell = float(spec.cell_m or max(terrain.resolution_m / 2, 100.0))
@@ -175,9 +184,7 @@ def run_coverage(
         row, col = grid.index_of(x, y)
         ring_mask |= ground_distance_m(grid, row, col) <= rings[unit.name]
     ring_area = area_km2(grid.with_values(ring_mask))
-    map_sites = [MapSite(u.name, *u.position) for u in scenario.units] + [
-        MapSite(b.name, *b.position) for u in scenario.units for b in u.battalions
-    ]
+    map_sites = _map_sites(scenario, MapSite)
     map_rings = [
         MapRing(
             u.position[0],
@@ -213,11 +220,13 @@ def run_coverage(
 
     rows: list[AreaRow] = []
     features = []
-    for tgt in tgts:
-        layers = []
+    subtitle = f"single-look Pd ≥ {spec.pd:g}; {terrain.identity}; k = {spec.k:.4g}"
+    for tid, alts in by_target.items():
+        tgt = catalog.target(tid)
+        sw = int(tgt.swerling.value)
+        layers: dict[str, list[MapLayer]] = {"detection": [], "engagement": []}
         for a_i, alt in enumerate(alts):
             say(f"coverage against {tgt.id} at {alt.label()}")
-            sw = int(tgt.swerling.value)
             det = [
                 detection_coverage(
                     full[s], models[s], tgt.rcs_m2.value, sw, alt.metres, alt.reference, spec.pd
@@ -238,6 +247,7 @@ def run_coverage(
                 for s in sites
                 if s.missiles
             ]
+            colour = ALTITUDE_COLOURS[a_i % len(ALTITUDE_COLOURS)]
             for kind, masks in (("detection", det), ("engagement", eng)):
                 if not masks:
                     continue
@@ -255,36 +265,38 @@ def run_coverage(
                         tags={**tags, "units": "number of radars covering"},
                     )
                 )
-                colour = ALTITUDE_COLOURS[a_i % len(ALTITUDE_COLOURS)]
+                name = f"{kind} of {tgt.name} at {alt.label()}"
+                props = {"kind": kind, "target": tgt.id, "altitude": alt.label(), "area_km2": round(area, 1)}
                 features.append(
-                    (
-                        mask_to_polygons(union, simplify_m=cell / 2),
-                        {
-                            "kind": kind,
-                            "target": tgt.id,
-                            "altitude": alt.label(),
-                            "area_km2": round(area, 1),
-                            "color": colour,
-                            "name": f"{kind} {tgt.name} at {alt.label()}",
-                        },
-                    )
+                    (mask_to_polygons(union, simplify_m=cell / 2), {**props, "color": colour, "name": name})
                 )
-                if kind == "detection":
-                    layers.append(MapLayer(union, f"detected at {alt.label()} ({area:,.0f} km²)", colour))
-                else:
-                    layers.append(MapLayer(union, f"engaged at {alt.label()} ({area:,.0f} km²)", colour))
-        say(f"map for {tgt.id}")
+                verb = "detected" if kind == "detection" else "engaged"
+                layers[kind].append(MapLayer(union, f"{verb} at {alt.label()}: {area:,.0f} km²", colour))
+        say(f"maps for {tgt.id}")
+        what = f"{tgt.name} (RCS {tgt.rcs_m2.value:g} m²)"
         files.append(
             coverage_map(
-                out_dir / f"coverage-{tgt.id}.png",
+                out_dir / f"detection-{tgt.id}.png",
                 grid,
-                layers,
+                layers["detection"],
                 map_sites,
                 map_rings,
-                title=f"{scenario.name}: coverage against {tgt.name} (RCS {tgt.rcs_m2.value:g} m²)",
-                subtitle=f"single-look Pd ≥ {spec.pd:g}; {terrain.identity}; k = {spec.k:.4g}",
+                title=f"{scenario.name}: where the radars detect an {what}",
+                subtitle=subtitle,
             )
         )
+        if layers["engagement"]:
+            files.append(
+                coverage_map(
+                    out_dir / f"engagement-{tgt.id}.png",
+                    grid,
+                    layers["engagement"],
+                    map_sites,
+                    map_rings,
+                    title=f"{scenario.name}: where the missiles can engage an {what}",
+                    subtitle=subtitle + "; engagement radar detection within the missile envelope",
+                )
+            )
     for s in sites:
         features.append((_point(s.lon, s.lat), {"kind": "site", "name": s.label, "radar": s.radar_id}))
     for u in scenario.units:
@@ -304,6 +316,21 @@ def run_coverage(
         )
     files.append(table)
     return result
+
+
+def _map_sites(scenario: Scenario, make: Callable[[str, float, float], T]) -> list[T]:
+    """Map markers: units and battalions; those within 15 km of each other share one marker and label."""
+    points = [(u.name, *u.position) for u in scenario.units]
+    points += [(b.name, *b.position) for u in scenario.units for b in u.battalions]
+    groups: list[list[tuple[str, float, float]]] = []
+    for p in points:
+        for g in groups:
+            if _GEOD.inv(g[0][2], g[0][1], p[2], p[1])[2] < 15e3:
+                g.append(p)
+                break
+        else:
+            groups.append([p])
+    return [make(" / ".join(n for n, _, _ in g), g[0][1], g[0][2]) for g in groups]
 
 
 def _on_grid(floor: Floor, grid: Grid) -> Floor:
