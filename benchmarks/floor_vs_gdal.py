@@ -47,22 +47,55 @@ def make_dems(work: Path, resolutions: list[int]) -> dict[int, Path]:
     geo = GlobeTerrain().native((26.5, 35.5, 38.5, 44.5))
     geo_path = work / "globe-ankara.tif"
     rows, cols = geo.shape
-    with rasterio.open(geo_path, "w", driver="GTiff", height=rows, width=cols, count=1, dtype="int16",
-                       crs="EPSG:4326", transform=geo.transform) as f:
+    with rasterio.open(
+        geo_path,
+        "w",
+        driver="GTiff",
+        height=rows,
+        width=cols,
+        count=1,
+        dtype="int16",
+        crs="EPSG:4326",
+        transform=geo.transform,
+    ) as f:
         f.write(np.nan_to_num(geo.values).astype(np.int16), 1)
     out = {}
     for res in resolutions:
         path = work / f"ankara-utm36n-{res}m.tif"
-        subprocess.run(["gdalwarp", "-q", "-overwrite", "-t_srs", "EPSG:32636", "-tr", str(res), str(res), "-r",
-                        "bilinear", "-te", *map(str, EXTENT), "-ot", "Int16", str(geo_path), str(path)], check=True)
+        subprocess.run(
+            [
+                "gdalwarp",
+                "-q",
+                "-overwrite",
+                "-t_srs",
+                "EPSG:32636",
+                "-tr",
+                str(res),
+                str(res),
+                "-r",
+                "bilinear",
+                "-te",
+                *map(str, EXTENT),
+                "-ot",
+                "Int16",
+                str(geo_path),
+                str(path),
+            ],
+            check=True,
+        )
         out[res] = path
     return out
 
 
 def errors(values: np.ndarray, reference: np.ndarray) -> dict[str, float]:
     e = np.abs(values - reference)
-    return {"p50": float(np.percentile(e, 50)), "p95": float(np.percentile(e, 95)),
-            "p99": float(np.percentile(e, 99)), "max": float(e.max()), "mean": float(e.mean())}
+    return {
+        "p50": float(np.percentile(e, 50)),
+        "p95": float(np.percentile(e, 95)),
+        "p99": float(np.percentile(e, 99)),
+        "max": float(e.max()),
+        "mean": float(e.mean()),
+    }
 
 
 def run(res: int, dem: Path, work: Path, repeat: int, samples: int) -> dict[str, object]:
@@ -72,11 +105,49 @@ def run(res: int, dem: Path, work: Path, repeat: int, samples: int) -> dict[str,
     row, col = full.index_of(x0, y0)
     x, y = full.xy(row, col)  # the centre of the site's cell, so both tools stand on the same cell
     gdal_out, ours_out = work / f"gdal-{res}.tif", work / f"iadsim-{res}.tif"
-    gdal_cmd = ["gdal_viewshed", "-q", "-om", "GROUND", "-oz", "30", "-tz", "0", "-cc", "0.75", "-md", "400000",
-                "-ox", f"{x}", "-oy", f"{y}", str(dem), str(gdal_out)]
-    ours_cmd = [sys.executable, "-m", "iadsim", "coverage", "floor", "--dem", str(dem), "--site", f"{x},{y}",
-                "--site-crs", "dem", "--mast", "30", "--k", f"{K_GDAL:.10f}", "--max-range-km", "400",
-                "--compress", "none", "--out", str(ours_out)]
+    gdal_cmd = [
+        "gdal_viewshed",
+        "-q",
+        "-om",
+        "GROUND",
+        "-oz",
+        "30",
+        "-tz",
+        "0",
+        "-cc",
+        "0.75",
+        "-md",
+        "400000",
+        "-ox",
+        f"{x}",
+        "-oy",
+        f"{y}",
+        str(dem),
+        str(gdal_out),
+    ]
+    ours_cmd = [
+        sys.executable,
+        "-m",
+        "iadsim",
+        "coverage",
+        "floor",
+        "--dem",
+        str(dem),
+        "--site",
+        f"{x},{y}",
+        "--site-crs",
+        "dem",
+        "--mast",
+        "30",
+        "--k",
+        f"{K_GDAL:.10f}",
+        "--max-range-km",
+        "400",
+        "--compress",
+        "none",
+        "--out",
+        str(ours_out),
+    ]
     subprocess.run(ours_cmd, check=True, capture_output=True)  # numba cache
     t_gdal, all_gdal = timed(gdal_cmd, repeat)
     t_ours, all_ours = timed(ours_cmd, repeat)
@@ -92,10 +163,12 @@ def run(res: int, dem: Path, work: Path, repeat: int, samples: int) -> dict[str,
     with rasterio.open(ours_out) as f:
         o = f.read(1).astype(np.float64)
         o_transform = f.transform
+
     # both outputs are windows of the DEM: index cells by DEM row and column
     def dem_rc(transform: rasterio.Affine) -> tuple[int, int]:
         c, r = ~full.transform @ (transform.c + transform.a / 2, transform.f + transform.e / 2)
         return int(np.floor(r)), int(np.floor(c))
+
     gr0, gc0 = dem_rc(g_transform)
     or0, oc0 = dem_rc(o_transform)
     fr0, fc0 = dem_rc(floor.agl.transform)
@@ -136,15 +209,21 @@ def main() -> None:
             r = run(res, dems[res], work, args.repeat, args.samples)
             results.append(r)
             e = r["error_vs_r3_m"]
-            print(f"{res} m: DEM {r['dem_cells'][1]} x {r['dem_cells'][0]} cells, floor window "
-                  f"{r['floor_cells'][1]} x {r['floor_cells'][0]}")
-            print(f"  whole process: gdal_viewshed {r['gdal_process_s']:.2f} s, iadsim {r['iadsim_process_s']:.2f} s "
-                  f"(gdal/iadsim = {r['process_ratio_gdal_over_iadsim']:.2f}); iadsim in-process "
-                  f"{r['iadsim_in_process_s']:.2f} s")
+            print(
+                f"{res} m: DEM {r['dem_cells'][1]} x {r['dem_cells'][0]} cells, floor window "
+                f"{r['floor_cells'][1]} x {r['floor_cells'][0]}"
+            )
+            print(
+                f"  whole process: gdal_viewshed {r['gdal_process_s']:.2f} s, "
+                f"iadsim {r['iadsim_process_s']:.2f} s (gdal/iadsim = {r['process_ratio_gdal_over_iadsim']:.2f}); iadsim in-process "
+                f"{r['iadsim_in_process_s']:.2f} s"
+            )
             for tool in ("iadsim", "gdal"):
                 s = e[tool]  # type: ignore[index]
-                print(f"  {tool:6s} error vs R3 on {r['sampled_cells']} cells: p50 {s['p50']:.3f} m, "
-                      f"p95 {s['p95']:.3f} m, p99 {s['p99']:.3f} m, max {s['max']:.1f} m")
+                print(
+                    f"  {tool:6s} error vs R3 on {r['sampled_cells']} cells: p50 {s['p50']:.3f} m, "
+                    f"p95 {s['p95']:.3f} m, p99 {s['p99']:.3f} m, max {s['max']:.1f} m"
+                )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

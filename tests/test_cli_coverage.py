@@ -17,8 +17,17 @@ from iadsim.coverage.areas import ring_area_km2
 def _dem(path: Path, crs: str | None = "EPSG:32636", values: np.ndarray | None = None) -> Path:
     z = np.zeros((201, 201), np.float32) if values is None else values
     kwargs = {"crs": crs} if crs else {}
-    with rasterio.open(path, "w", driver="GTiff", height=z.shape[0], width=z.shape[1], count=1, dtype="float32",
-                       transform=from_origin(400_000, 4_450_000, 500, 500), **kwargs) as f:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=z.shape[0],
+        width=z.shape[1],
+        count=1,
+        dtype="float32",
+        transform=from_origin(400_000, 4_450_000, 500, 500),
+        **kwargs,
+    ) as f:
         f.write(z, 1)
     return path
 
@@ -26,8 +35,23 @@ def _dem(path: Path, crs: str | None = "EPSG:32636", values: np.ndarray | None =
 def test_floor_on_a_projected_dem(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     dem = _dem(tmp_path / "flat.tif")
     out = tmp_path / "floor.tif"
-    result = cli("coverage", "floor", "--dem", str(dem), "--site", "450250,4399750", "--site-crs", "dem",
-                 "--mast", "30", "--max-range-km", "40", "--out", str(out), "--json")
+    result = cli(
+        "coverage",
+        "floor",
+        "--dem",
+        str(dem),
+        "--site",
+        "450250,4399750",
+        "--site-crs",
+        "dem",
+        "--mast",
+        "30",
+        "--max-range-km",
+        "40",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert result.code == 0, result.err
     summary = json.loads(result.out)
     with rasterio.open(out) as f:
@@ -44,8 +68,19 @@ def test_floor_on_a_projected_dem(cli, tmp_path: Path) -> None:  # type: ignore[
 
 def test_floor_on_the_embedded_terrain(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "floor.tif"
-    result = cli("coverage", "floor", "--site", "40.076,32.566", "--mast", "25", "--max-range-km", "60",
-                 "--out", str(out), "--json")
+    result = cli(
+        "coverage",
+        "floor",
+        "--site",
+        "40.076,32.566",
+        "--mast",
+        "25",
+        "--max-range-km",
+        "60",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert result.code == 0, result.err
     summary = json.loads(result.out)
     assert "GLOBE" in summary["terrain"]
@@ -60,14 +95,24 @@ def test_floor_on_the_embedded_terrain(cli, tmp_path: Path) -> None:  # type: ig
         ("projected", ["--site", "10,10", "--site-crs", "dem"], "lies outside the DEM"),
         ("projected", ["--site", "45.0,33.0"], "outside"),
         ("nocrs", ["--site", "450250,4399750", "--site-crs", "dem"], "DEM without CRS"),
-        ("projected", ["--site", "450250,4399750", "--site-crs", "dem", "--mast", "-5"], "mast height must be"),
+        (
+            "projected",
+            ["--site", "450250,4399750", "--site-crs", "dem", "--mast", "-5"],
+            "mast height must be",
+        ),
         ("garbage", ["--site", "450250,4399750", "--site-crs", "dem"], "cannot read the DEM"),
         ("missing", ["--site", "450250,4399750", "--site-crs", "dem"], "DEM file not found"),
         ("projected", ["--site", "450250"], "--site: expected two numbers"),
-        ("projected", ["--site", "450250,4399750", "--site-crs", "dem", "--max-range-km", "0"], "must be positive"),
+        (
+            "projected",
+            ["--site", "450250,4399750", "--site-crs", "dem", "--max-range-km", "0"],
+            "must be positive",
+        ),
     ],
 )
-def test_floor_bad_input_exits_2(cli_process, tmp_path: Path, make: str, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_floor_bad_input_exits_2(
+    cli_process, tmp_path: Path, make: str, args: list[str], message: str
+) -> None:  # type: ignore[no-untyped-def]
     dem = tmp_path / "dem.tif"
     if make == "projected":
         _dem(dem)
@@ -86,16 +131,40 @@ def test_floor_bad_input_exits_2(cli_process, tmp_path: Path, make: str, args: l
 
 def test_coverage_map_on_flat_terrain(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "cov"
-    result = cli("coverage", "map", "--site", "40.0,33.0", "--system", "s-400", "--target", "f-16c",
-                 "--altitude", "3000", "--terrain", "flat", "--cell-m", "4000", "--out", str(out), "--json")
+    result = cli(
+        "coverage",
+        "map",
+        "--site",
+        "40.0,33.0",
+        "--system",
+        "s-400",
+        "--target",
+        "f-16c",
+        "--altitude",
+        "3000",
+        "--terrain",
+        "flat",
+        "--cell-m",
+        "4000",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert result.code == 0, result.err
     data = json.loads(result.out)
     rows = {r["kind"]: r for r in data["rows"]}
     # the ring's area on the grid against the geodesic circle (cells of 4 km: 1% tolerance)
     assert rows["detection"]["ring_area_km2"] == pytest.approx(ring_area_km2(400e3), rel=0.01)
     assert 0 < rows["engagement"]["area_km2"] <= rows["detection"]["area_km2"]
-    for name in ("coverage.geojson", "coverage.kml", "detection-f-16c.png", "engagement-f-16c.png",
-                 "ring-vs-real.json", "detection-f-16c-3000-m-agl.tif", "floor-s-400-1-91n6e.tif"):
+    for name in (
+        "coverage.geojson",
+        "coverage.kml",
+        "detection-f-16c.png",
+        "engagement-f-16c.png",
+        "ring-vs-real.json",
+        "detection-f-16c-3000-m-agl.tif",
+        "floor-s-400-1-91n6e.tif",
+    ):
         assert (out / name).stat().st_size > 0, name
     geo = json.loads((out / "coverage.geojson").read_text())
     kinds = {f["properties"]["kind"] for f in geo["features"]}

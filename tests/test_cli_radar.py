@@ -106,9 +106,16 @@ def test_demo_writes_table_and_charts(cli_process, tmp_path: Path) -> None:  # t
     assert "400.0 km" in result.out
     # the coverage study over the embedded terrain at Mürted
     cov = out / "coverage"
-    for name in ("detection-f-16c.png", "engagement-f-16c.png", "detection-f-35a.png",
-                 "detection-subsonic-cruise-missile.png", "floor-regiment-1-91n6e.png", "coverage.geojson",
-                 "coverage.kml", "ring-vs-real.json"):
+    for name in (
+        "detection-f-16c.png",
+        "engagement-f-16c.png",
+        "detection-f-35a.png",
+        "detection-subsonic-cruise-missile.png",
+        "floor-regiment-1-91n6e.png",
+        "coverage.geojson",
+        "coverage.kml",
+        "ring-vs-real.json",
+    ):
         assert (cov / name).stat().st_size > 0, name
     table = json.loads((cov / "ring-vs-real.json").read_text())
     cases = {(r["target"], r["altitude"], r["kind"]) for r in table["rows"]}
