@@ -215,8 +215,9 @@ def main() -> None:
             )
             print(
                 f"  whole process: gdal_viewshed {r['gdal_process_s']:.2f} s, "
-                f"iadsim {r['iadsim_process_s']:.2f} s (gdal/iadsim = {r['process_ratio_gdal_over_iadsim']:.2f}); iadsim in-process "
-                f"{r['iadsim_in_process_s']:.2f} s"
+                f"iadsim {r['iadsim_process_s']:.2f} s "
+                f"(gdal/iadsim = {r['process_ratio_gdal_over_iadsim']:.2f}); "
+                f"iadsim in-process {r['iadsim_in_process_s']:.2f} s"
             )
             for tool in ("iadsim", "gdal"):
                 s = e[tool]  # type: ignore[index]

@@ -84,7 +84,7 @@ def test_floor_on_the_embedded_terrain(cli, tmp_path: Path) -> None:  # type: ig
     assert result.code == 0, result.err
     summary = json.loads(result.out)
     assert "GLOBE" in summary["terrain"]
-    assert 0 < summary["visible_at_ground_fraction"] < 1
+    assert 0 < summary["visible_at_ground_fraction_sampled"] < 1
     with rasterio.open(out) as f:
         assert "aeqd" in f.crs.to_proj4()
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 #: Largest central angle the series below serve (2,500 km on a 4/3 earth); the caller checks it.
 MAX_CENTRAL_ANGLE = 0.3
@@ -121,40 +121,49 @@ def sweep(
             h[i] = t if t > h[i] else h[i]
 
 
-@njit(cache=True, parallel=True)
-def transpose(a: np.ndarray, out: np.ndarray) -> None:
-    """Write the transpose of ``a`` into ``out``, by 64 x 64 blocks."""
-    rows, cols = a.shape
-    nb = (rows + 63) // 64
-    for bi in prange(nb):
-        i0 = bi * 64
-        i1 = min(i0 + 64, rows)
+@njit(cache=True, nogil=True)
+def transpose(a: np.ndarray, out: np.ndarray, i0: int, i1: int) -> None:
+    """Write rows ``i0..i1`` of ``a`` as columns of ``out`` (its transpose), by 64 x 64 blocks."""
+    cols = a.shape[1]
+    for b0 in range(i0, i1, 64):
+        b1 = min(b0 + 64, i1)
         for j0 in range(0, cols, 64):
             j1 = min(j0 + 64, cols)
-            for i in range(i0, i1):
+            for i in range(b0, b1):
                 for j in range(j0, j1):
                     out[j, i] = a[i, j]
 
 
-@njit(cache=True, parallel=True)
-def merge_transposed(out: np.ndarray, out_t: np.ndarray) -> None:
-    """Copy the cells set in ``out_t`` (the transposed layout) into ``out``, by 64 x 64 blocks."""
-    rows, cols = out.shape
-    nb = (rows + 63) // 64
-    for bi in prange(nb):
-        i0 = bi * 64
-        i1 = min(i0 + 64, rows)
+@njit(cache=True, nogil=True)
+def fill_nan(a: np.ndarray, i0: int, i1: int) -> None:
+    """Set rows ``i0..i1`` of ``a`` to NaN."""
+    for i in range(i0, i1):
+        a[i, :] = np.nan
+
+
+@njit(cache=True, nogil=True)
+def merge_transposed(
+    out: np.ndarray,
+    out_t: np.ndarray,
+    r0: int,
+    c0: int,
+    sx: float,
+    sy: float,
+    max_range: float,
+    i0: int,
+    i1: int,
+) -> None:
+    """Copy into rows ``i0..i1`` of ``out`` the east and west sweeps' cells from ``out_t`` (their transposed
+    layout): those with ``|dc| >= |dr|`` from the antenna cell (r0, c0), within ``max_range``."""
+    cols = out.shape[1]
+    r2 = max_range * max_range
+    for b0 in range(i0, i1, 64):
+        b1 = min(b0 + 64, i1)
         for j0 in range(0, cols, 64):
             j1 = min(j0 + 64, cols)
-            for i in range(i0, i1):
+            for i in range(b0, b1):
+                dr = abs(i - r0)
                 for j in range(j0, j1):
-                    v = out_t[j, i]
-                    if not math.isnan(v):
-                        out[i, j] = v
-
-
-@njit(cache=True, parallel=True)
-def fill_nan(a: np.ndarray) -> None:
-    """Set every element to NaN, rows in parallel (so both threads take the first-touch page faults)."""
-    for i in prange(a.shape[0]):
-        a[i, :] = np.nan
+                    dc = abs(j - c0)
+                    if dc >= dr and dc > 0 and (dc * sx) ** 2 + (dr * sy) ** 2 <= r2:
+                        out[i, j] = out_t[j, i]

@@ -247,35 +247,43 @@ def _sweep_all(
     sx: float,
     sy: float,
 ) -> NDArray[np.float32]:
-    """Run the four half-plane sweeps of :mod:`._kernels` on two threads (the kernels release the GIL).
+    """Run the kernels of :mod:`._kernels` on two threads (they release the GIL).
 
     North and south are swept on ``z``, east and west on its transpose, so that every sweep reads and
-    writes whole rows; the east/west results are transposed back at the end. Arrays are allocated here, by
-    numpy (which backs large arrays with transparent huge pages).
+    writes whole rows; the east/west results are transposed back at the end. Threads rather than numba's
+    parallel runtime, which costs half a second to start in every new process. Arrays are allocated here,
+    by numpy (which backs large arrays with transparent huge pages).
     """
+    rows, cols = z.shape
     out = np.empty(z.shape, dtype=np.float32)
-    z_t = np.empty(z.shape[::-1], dtype=z.dtype)
-    out_t = np.empty(z.shape[::-1], dtype=np.float32)
-    _k.transpose(z, z_t)
-    _k.fill_nan(out)
-    _k.fill_nan(out_t)
-    tasks = [
-        (z_t, out_t, c0, r0, sx, sy, 1, False),
-        (z_t, out_t, c0, r0, sx, sy, -1, False),
-        (z, out, r0, c0, sy, sx, 1, True),
-        (z, out, r0, c0, sy, sx, -1, True),
-    ]
-    # largest half-planes first, so that two workers finish together
-    extent = [z.shape[1] - 1 - c0, c0, z.shape[0] - 1 - r0, r0]
-    order = sorted(range(4), key=lambda i: -min(extent[i], max_range / (sx if i < 2 else sy)))
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+    z_t = np.empty((cols, rows), dtype=z.dtype)
+    out_t = np.empty((cols, rows), dtype=np.float32)  # the sweeps write every cell that is read back
+    workers = min(2, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+
+        def halves(fn: Any, *args: Any) -> None:
+            cut = rows // 2
+            for job in [pool.submit(fn, *args, 0, cut), pool.submit(fn, *args, cut, rows)]:  # type: ignore[call-arg]
+                job.result()
+
+        halves(_k.fill_nan, out)
+        halves(_k.transpose, z, z_t)
+        tasks = [
+            (z_t, out_t, c0, r0, sx, sy, 1, False),
+            (z_t, out_t, c0, r0, sx, sy, -1, False),
+            (z, out, r0, c0, sy, sx, 1, True),
+            (z, out, r0, c0, sy, sx, -1, True),
+        ]
+        # largest half-planes first, so that both workers finish together
+        extent = [cols - 1 - c0, c0, rows - 1 - r0, r0]
+        order = sorted(range(4), key=lambda i: -min(extent[i], max_range / (sx if i < 2 else sy)))
         jobs = [
             pool.submit(_k.sweep, zz, nodata, oo, a, b, h0, re, max_range, s1, s2, sign, strict)
             for zz, oo, a, b, s1, s2, sign, strict in (tasks[i] for i in order)
         ]
         for job in jobs:
             job.result()
-    _k.merge_transposed(out, out_t)
+        halves(_k.merge_transposed, out, out_t, r0, c0, sx, sy, max_range)
     out[r0, c0] = 0.0
     return out
 
