@@ -12,7 +12,7 @@ from iadsim.catalog import default_catalog
 from iadsim.coverage import radar_floor
 from iadsim.coverage.maps import detection_coverage, engagement_coverage, missile_envelope, overlap_count
 from iadsim.errors import InputError
-from iadsim.sim.sensors import RadarModel
+from iadsim.sensors import RadarModel
 from iadsim.terrain.grid import Grid
 
 CELL = 1000.0

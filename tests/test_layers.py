@@ -17,7 +17,10 @@ def _imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+            if node.module == "iadsim":  # from iadsim import physics -> iadsim.physics
+                names.update(f"iadsim.{a.name}" for a in node.names)
+            else:
+                names.add(node.module)
     return names
 
 
@@ -42,3 +45,17 @@ def test_library_never_imports_cli_or_web() -> None:
             continue
         names = _imports(path)
         assert not any(n.startswith(("iadsim.cli", "iadsim.web")) for n in names), path
+
+
+def test_coverage_and_terrain_never_import_the_engine() -> None:
+    # the engine (sim) uses coverage and terrain, not the other way round
+    for package in ("coverage", "terrain"):
+        for path, names in _iadsim_imports(package).items():
+            assert not any(n.startswith(("iadsim.sim", "iadsim.montecarlo")) for n in names), (path, names)
+
+
+def test_data_layers_import_only_lower_layers() -> None:
+    lower = ("iadsim.catalog", "iadsim.physics", "iadsim.errors", "iadsim._yamlio")
+    for name in ("scenario.py", "sensors.py"):
+        names = {n for n in _imports(SRC / name) if n.split(".")[0] == "iadsim"}
+        assert all(n.startswith(lower) for n in names), (name, names)

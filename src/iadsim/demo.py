@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from iadsim import physics
 from iadsim._atomic import atomic_path
 from iadsim.catalog import Catalog, default_catalog, figures
-from iadsim.sim.sensors import DetectionRange, RadarModel, detection_range_table
+from iadsim.sensors import DetectionRange, RadarModel, detection_range_table
 
 if TYPE_CHECKING:
     from iadsim.coverage.study import CoverageResult
@@ -107,7 +107,7 @@ def run_demo(
     study = None
     if coverage:
         from iadsim.coverage.study import run_coverage
-        from iadsim.sim.scenario import Altitude, resolve_scenario
+        from iadsim.scenario import Altitude, resolve_scenario
 
         scenario = resolve_scenario(DEMO_SCENARIO, cat)
         cases = [(t, Altitude(agl=a)) for t, a in DEMO_COVERAGE]

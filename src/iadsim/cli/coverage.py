@@ -170,7 +170,7 @@ def map_(
     """
     from iadsim.cli._common import get_catalog
     from iadsim.coverage.study import run_coverage
-    from iadsim.sim.scenario import Altitude, CoverageSpec, Scenario, Unit, resolve_scenario
+    from iadsim.scenario import Altitude, CoverageSpec, Scenario, Unit, resolve_scenario
     from iadsim.terrain import open_terrain
 
     cat = get_catalog()

@@ -41,7 +41,7 @@ def radar(
     import numpy as np
 
     from iadsim import physics
-    from iadsim.sim.sensors import RadarModel
+    from iadsim.sensors import RadarModel
 
     cat = get_catalog()
     entry = cat.radar(radar_id)

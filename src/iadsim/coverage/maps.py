@@ -14,7 +14,7 @@ from iadsim import physics
 from iadsim.catalog import Missile
 from iadsim.coverage.floor import Floor
 from iadsim.errors import InputError
-from iadsim.sim.sensors import RadarModel
+from iadsim.sensors import RadarModel
 from iadsim.terrain.grid import Grid
 
 AltitudeReference = Literal["agl", "amsl"]

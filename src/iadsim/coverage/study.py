@@ -17,8 +17,8 @@ from iadsim.catalog import Catalog
 from iadsim.coverage.floor import Floor, radar_floor
 from iadsim.coverage.maps import detection_coverage, engagement_coverage, ground_distance_m, overlap_count
 from iadsim.errors import InputError
-from iadsim.sim.scenario import Altitude, Scenario
-from iadsim.sim.sensors import RadarModel
+from iadsim.scenario import Altitude, Scenario
+from iadsim.sensors import RadarModel
 from iadsim.terrain import Terrain, open_terrain
 from iadsim.terrain.grid import WGS84, Grid
 

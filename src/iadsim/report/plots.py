@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from iadsim import physics  # noqa: E402
-from iadsim.sim.sensors import DetectionRange  # noqa: E402
+from iadsim.sensors import DetectionRange  # noqa: E402
 
 
 def blake_chart(
