@@ -79,15 +79,19 @@ class DefendedAsset(_Model):
 
 
 class Battalion(_Model):
+    """A fire unit: its engagement radar and launchers. ``missiles`` are the rounds on the launchers by
+    type, ``reserve`` the rounds on transloaders (reloaded after the launcher's reload time)."""
+
     name: str
     position: Position
-    launchers: int | None = Field(default=None, ge=0)
+    launchers: int | None = Field(default=None, ge=1)
     missiles: dict[str, int] | None = None
+    reserve: dict[str, int] | None = None
     mast_m: float | None = Field(default=None, ge=0)
 
     _pos = field_validator("position")(_check_position)
 
-    @field_validator("missiles")
+    @field_validator("missiles", "reserve")
     @classmethod
     def _counts(cls, value: dict[str, int] | None) -> dict[str, int] | None:
         for mid, n in (value or {}).items():
@@ -107,8 +111,19 @@ class Unit(_Model):
 
 
 class Doctrine(_Model):
+    """How the battalions fire: missiles per engagement, shoot-look-shoot, time to assess a kill (s)."""
+
     salvo: int = Field(default=1, ge=1, le=8)
     shoot_look_shoot: bool = True
+    kill_assessment_s: float = Field(default=5.0, ge=0)
+
+
+class Options(_Model):
+    """Engine options: false alarms per radar scan (Poisson mean) and how long after its last detection
+    an engagement radar still holds a target for guidance (s)."""
+
+    false_alarms_per_scan: float = Field(default=0.0, ge=0)
+    hold_s: float = Field(default=12.0, gt=0)
 
 
 class Waypoint(_Model):
@@ -151,6 +166,7 @@ class Scenario(_Model):
     units: tuple[Unit, ...] = Field(min_length=1)
     doctrine: Doctrine = Doctrine()
     raids: tuple[Raid, ...] = ()
+    options: Options = Options()
     coverage: CoverageSpec = CoverageSpec()
     source: str | None = Field(default=None, exclude=True)
     digest: str = Field(default="", exclude=True)

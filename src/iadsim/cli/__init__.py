@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from iadsim import __version__
-from iadsim.cli import catalog, coverage, demo, radar
+from iadsim.cli import catalog, coverage, demo, radar, scenario
 from iadsim.cli._common import err_console, state
 from iadsim.errors import IadsimError
 
@@ -25,6 +25,9 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(coverage.app, name="coverage")
 app.command("radar")(radar.radar)
 app.command("demo")(demo.demo)
+app.command("validate")(scenario.validate)
+app.command("scenarios")(scenario.scenarios)
+app.command("run")(scenario.run)
 
 
 def _version(value: bool) -> None:
