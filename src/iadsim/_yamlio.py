@@ -78,7 +78,18 @@ def describe_validation_error(
     the key written in the file, where the two differ.
     """
     lines = []
-    for err in exc.errors():
+    errors = exc.errors()
+    # a list whose item failed also reports being too short once that item is dropped: say it once
+    inner = [tuple(e["loc"]) for e in errors]
+    errors = [
+        e
+        for e in errors
+        if not (
+            e["type"] == "too_short"
+            and any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == tuple(e["loc"]) for o in inner)
+        )
+    ]
+    for err in errors:
         parts = [p for p in err["loc"] if not _is_union_tag(p)]
         if parts and rename and str(parts[0]) in rename:
             parts[0] = rename[str(parts[0])]

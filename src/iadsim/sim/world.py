@@ -274,7 +274,7 @@ def build_world(
         x, y = to_local.transform(lon, lat)
         return float(x), float(y)
 
-    k = scenario.coverage.k
+    k_factor = scenario.coverage.k
     radars: list[RadarSite] = []
     units: list[Unit] = []
     battalions: list[Battalion] = []
@@ -287,7 +287,16 @@ def build_world(
         for rid in system.regiment_radars:
             radars.append(
                 _radar_site(
-                    catalog, system, grid, k, rid, local(*u.position), u.mast_m, ui, None, f"{u.name} {rid}"
+                    catalog,
+                    system,
+                    grid,
+                    k_factor,
+                    rid,
+                    local(*u.position),
+                    u.mast_m,
+                    ui,
+                    None,
+                    f"{u.name} {rid}",
                 )
             )
             unit.radars.append(len(radars) - 1)
@@ -308,15 +317,24 @@ def build_world(
                 raise InputError(f"battalion {name} of {u.name} has no missiles")
             rounds = np.zeros((n_launchers, len(mids)), dtype=np.int64)
             for j, mid in enumerate(mids):  # spread each type over the launchers, round robin
-                for k in range(loadout.get(mid, 0)):
-                    rounds[k % n_launchers, j] += 1
+                for n in range(loadout.get(mid, 0)):
+                    rounds[n % n_launchers, j] += 1
             reserve = np.array([(bn.reserve or {}).get(m, 0) if bn else 0 for m in mids], dtype=np.int64)
             bi = len(battalions)
             ri = -1
             for rid in system.battalion_radars:
                 radars.append(
                     _radar_site(
-                        catalog, system, grid, k, rid, local(lat, lon), mast, ui, bi, f"{u.name}/{name} {rid}"
+                        catalog,
+                        system,
+                        grid,
+                        k_factor,
+                        rid,
+                        local(lat, lon),
+                        mast,
+                        ui,
+                        bi,
+                        f"{u.name}/{name} {rid}",
                     )
                 )
                 ri = len(radars) - 1
