@@ -148,13 +148,14 @@ class World:
 def sample_bilinear(grid: Grid, x: FloatArray, y: FloatArray) -> FloatArray:
     """Bilinear interpolation of a grid's values at points in its CRS (cell centres as nodes); 0 outside.
     The grid must hold no NaN."""
-    col, row = ~grid.transform @ (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    col, row = col - 0.5, row - 0.5
+    t = grid.transform  # north-up: no rotation terms
+    col = (np.asarray(x, dtype=float) - t.c) / t.a - 0.5
+    row = (np.asarray(y, dtype=float) - t.f) / t.e - 0.5
     rows, cols = grid.shape
-    c0 = np.clip(np.floor(col).astype(np.int64), 0, cols - 2)
-    r0 = np.clip(np.floor(row).astype(np.int64), 0, rows - 2)
-    wc = np.clip(col - c0, 0.0, 1.0)
-    wr = np.clip(row - r0, 0.0, 1.0)
+    c0 = np.minimum(np.maximum(np.floor(col).astype(np.int64), 0), cols - 2)
+    r0 = np.minimum(np.maximum(np.floor(row).astype(np.int64), 0), rows - 2)
+    wc = np.minimum(np.maximum(col - c0, 0.0), 1.0)
+    wr = np.minimum(np.maximum(row - r0, 0.0), 1.0)
     v = grid.values  # no copy: callers pass grids without NaN (build_world fills them with 0)
     out = (
         v[r0, c0] * (1 - wr) * (1 - wc)
