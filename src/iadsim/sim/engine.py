@@ -149,10 +149,11 @@ def _measure(
 class _Run:
     """State of one run over a shared :class:`World`."""
 
-    def __init__(self, world: World, seed: int, record_events: bool) -> None:
+    def __init__(self, world: World, seed: int | np.random.SeedSequence, record_events: bool) -> None:
         self.w = world
-        self.seed = seed
-        self.rng = np.random.default_rng(np.random.SeedSequence(seed))
+        seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        self.seed = int(seq.entropy) if isinstance(seq.entropy, int) else 0
+        self.rng = np.random.default_rng(seq)
         self.record = record_events
         th = world.threats
         n = th.count
@@ -576,6 +577,7 @@ def _num(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
 
 
-def run(world: World, seed: int, record_events: bool = True) -> RunResult:
-    """One run of a world with a seed: same seed, same events."""
+def run(world: World, seed: int | np.random.SeedSequence, record_events: bool = True) -> RunResult:
+    """One run of a world with a seed (an integer, or a ``SeedSequence`` for replications of a study):
+    same seed, same events."""
     return _Run(world, seed, record_events).run()

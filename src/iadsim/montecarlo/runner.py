@@ -1,0 +1,179 @@
+"""Running a study: batches of replications, serially in this process or on a Dask cluster, stored as
+they finish; a resumed study computes nothing twice."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from iadsim.catalog import Catalog
+from iadsim.montecarlo.study import StudySpec, replication_seed
+from iadsim.montecarlo.uncertainty import apply, disputed_figures, draw
+from iadsim.sim.engine import run
+from iadsim.sim.world import World, build_world
+from iadsim.store import StudyStore, manifest
+
+
+def run_batch(
+    world: World, point: int, label: str, reps: list[int], seed: int, uncertainty: bool
+) -> list[dict[str, Any]]:
+    """Replications ``reps`` of one point (runs on a worker).
+
+    Each replication's run uses the stream ``SeedSequence(seed, spawn_key=(point, rep, 0))`` and its draws
+    of disputed figures the stream ``(point, rep, 1)``.
+    """
+    disputed = disputed_figures(world) if uncertainty else []
+    out = []
+    for rep in reps:
+        seq = replication_seed(seed, point, rep)
+        draws = draw(disputed, seq) if uncertainty else {}
+        w = apply(world, draws) if draws else world
+        res = run(w, np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 0)), record_events=False)
+        summary = res.summary()
+        summary.pop("scenario")
+        summary.pop("seed")
+        out.append({"point": point, "label": label, "replication": rep, **summary, "draws": draws})
+    return out
+
+
+@dataclass
+class StudyRun:
+    """What a call to :func:`run_study` did."""
+
+    study_id: str
+    total: int
+    computed: int
+    skipped: int
+    interrupted: bool = False
+    timing: dict[str, float] = field(default_factory=dict)
+
+
+def run_study(
+    spec: StudySpec,
+    catalog: Catalog,
+    store: StudyStore,
+    workers: int = 1,
+    scheduler: str | None = None,
+    batch_size: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    stop_after_batches: int | None = None,
+) -> StudyRun:
+    """Run the replications of ``spec`` not yet in ``store``.
+
+    One worker and no scheduler: batches run here, one after another. ``workers > 1``: a Dask
+    ``LocalCluster`` of that many single-threaded worker processes; ``scheduler``: an existing Dask cluster
+    (``tcp://host:port``). Each point's world (terrain, floors, routes) is built once here and sent once to
+    every worker; tasks are batches of replications. Batches are stored, one transaction each, as they
+    finish; Ctrl-C stops cleanly (finished batches stay stored). ``stop_after_batches`` stops after that many
+    batches, as an interruption would (for tests).
+    """
+    t0 = time.perf_counter()
+    study_id = spec.study_id(catalog.digest)
+    points = spec.points()
+    worlds = {p.index: build_world(p.scenario, catalog) for p in points}
+    first = worlds[points[0].index]
+    store.ensure_study(
+        study_id,
+        spec.describe(),
+        manifest(
+            scenario=spec.scenario.name,
+            scenario_digest=spec.scenario.digest,
+            catalog_digest=catalog.digest,
+            dem=first.terrain_identity,
+            seed=spec.seed,
+        ),
+    )
+    done = store.done(study_id)
+    size = batch_size or max(1, min(25, spec.runs // (4 * max(workers, 1)) or 1))
+    batches = []
+    for p in points:
+        todo = [r for r in range(spec.runs) if (p.index, r) not in done]
+        for i in range(0, len(todo), size):
+            batches.append((p.index, p.label, todo[i : i + size]))
+    total = len(points) * spec.runs
+    finished = total - sum(len(b[2]) for b in batches)
+    result = StudyRun(study_id, total, 0, finished)
+    t_setup = time.perf_counter() - t0
+    if progress:
+        progress(finished, total)
+    try:
+        if scheduler is None and workers <= 1:
+            for n, (pi, label, reps) in enumerate(batches):
+                if stop_after_batches is not None and n >= stop_after_batches:
+                    result.interrupted = True
+                    break
+                rows = run_batch(worlds[pi], pi, label, reps, spec.seed, spec.uncertainty)
+                store.add_replications(study_id, rows)
+                result.computed += len(rows)
+                if progress:
+                    progress(finished + result.computed, total)
+        else:
+            _run_dask(
+                spec,
+                worlds,
+                batches,
+                store,
+                study_id,
+                workers,
+                scheduler,
+                progress,
+                result,
+                finished,
+                stop_after_batches,
+            )
+    except KeyboardInterrupt:
+        result.interrupted = True
+    result.timing = {"setup_s": t_setup, "total_s": time.perf_counter() - t0}
+    return result
+
+
+def _run_dask(
+    spec: StudySpec,
+    worlds: dict[int, World],
+    batches: list[tuple[int, str, list[int]]],
+    store: StudyStore,
+    study_id: str,
+    workers: int,
+    scheduler: str | None,
+    progress: Callable[[int, int], None] | None,
+    result: StudyRun,
+    finished: int,
+    stop_after_batches: int | None,
+) -> None:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        remote = {pi: client.scatter(w, broadcast=True) for pi, w in worlds.items()}
+        futures = [
+            client.submit(run_batch, remote[pi], pi, label, reps, spec.seed, spec.uncertainty, pure=False)
+            for pi, label, reps in batches
+        ]
+        try:
+            for n, fut in enumerate(as_completed(futures)):
+                rows = fut.result()
+                store.add_replications(study_id, rows)
+                result.computed += len(rows)
+                if progress:
+                    progress(finished + result.computed, result.total)
+                if stop_after_batches is not None and n + 1 >= stop_after_batches:
+                    result.interrupted = True
+                    break
+        finally:
+            for fut in futures:
+                fut.cancel()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
