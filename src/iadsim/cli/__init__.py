@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from iadsim import __version__
-from iadsim.cli import catalog, coverage, demo, radar, scenario
+from iadsim.cli import catalog, coverage, demo, mc, radar, scenario
 from iadsim.cli._common import err_console, state
 from iadsim.errors import IadsimError
 
@@ -28,6 +28,8 @@ app.command("demo")(demo.demo)
 app.command("validate")(scenario.validate)
 app.command("scenarios")(scenario.scenarios)
 app.command("run")(scenario.run)
+app.command("mc")(mc.mc)
+app.command("results")(mc.results)
 
 
 def _version(value: bool) -> None:

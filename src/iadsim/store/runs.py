@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from iadsim.errors import IadsimError
 
@@ -87,7 +87,7 @@ class RunStore:
         """Close the file."""
         self.con.close()
 
-    def __enter__(self) -> RunStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
