@@ -45,7 +45,7 @@ def _value(text: str) -> Any:
 
 def set_path(scenario: Scenario, path: str, value: Any) -> Scenario:
     """The scenario with one field replaced (dotted path; list items by index), validated again."""
-    data = scenario.model_dump()
+    data = scenario.model_dump(mode="json")
     node: Any = data
     parts = path.split(".")
     for i, part in enumerate(parts):

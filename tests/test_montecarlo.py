@@ -1,0 +1,186 @@
+"""Monte Carlo studies: identical replications serially, on Dask, after a worker dies and after a resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from iadsim.catalog import load_catalog
+from iadsim.montecarlo import StudySpec, parse_sweep
+from iadsim.montecarlo.runner import run_study
+from iadsim.montecarlo.stats import summarize, wilson_interval
+from iadsim.scenario import Scenario
+from iadsim.store import StudyStore
+
+from .test_engine import DATA, _inbound, _scenario
+
+OUTCOME = (
+    "threats",
+    "detected",
+    "engaged",
+    "killed",
+    "leaked",
+    "interceptors_launched",
+    "intercepts",
+    "interceptors_by_type",
+    "first_detection_s",
+    "draws",
+)
+
+
+@pytest.fixture(scope="module")
+def catalog():  # type: ignore[no-untyped-def]
+    return load_catalog([DATA / "test-catalog.yaml"])
+
+
+def _study(runs: int = 12, uncertainty: bool = False) -> StudySpec:
+    sc: Scenario = _scenario([_inbound("r", 0.0, 70.0)], missiles=2)
+    return StudySpec(sc, runs=runs, seed=42, uncertainty=uncertainty)
+
+
+def _outcomes(store: StudyStore, study_id: str) -> list[tuple]:
+    return [
+        (r["point"], r["replication"], *(json.dumps(r[k], sort_keys=True) for k in OUTCOME))
+        for r in store.replications(study_id)
+    ]
+
+
+@pytest.fixture(scope="module")
+def serial(catalog, tmp_path_factory) -> list[tuple]:  # type: ignore[no-untyped-def]
+    with StudyStore(tmp_path_factory.mktemp("serial") / "r.duckdb") as store:
+        res = run_study(_study(), catalog, store, batch_size=3)
+        assert res.computed == 12 and not res.interrupted
+        return _outcomes(store, res.study_id)
+
+
+def test_dask_gives_the_same_replications(catalog, serial, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with StudyStore(tmp_path / "r.duckdb") as store:
+        res = run_study(_study(), catalog, store, workers=2, batch_size=3)
+        assert _outcomes(store, res.study_id) == serial
+
+
+def test_a_killed_worker_does_not_change_the_result(catalog, serial, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+        StudyStore(tmp_path / "r.duckdb") as store,
+    ):
+        pids = list(client.run(os.getpid).values())
+        killed: list[int] = []
+
+        def progress(done: int, total: int) -> None:
+            if done > 0 and not killed:  # after the first batch is stored, kill a worker mid-study
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+
+        res = run_study(
+            _study(), catalog, store, scheduler=cluster.scheduler_address, batch_size=1, progress=progress
+        )
+        assert killed and not res.interrupted
+        assert _outcomes(store, res.study_id) == serial
+
+
+def test_an_interrupted_study_resumes_to_the_same_result(catalog, serial, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with StudyStore(tmp_path / "r.duckdb") as store:
+        first = run_study(_study(), catalog, store, batch_size=3, stop_after_batches=2)
+        assert first.interrupted and first.computed == 6
+        second = run_study(_study(), catalog, store, batch_size=3)
+        assert second.skipped == 6 and second.computed == 6
+        assert _outcomes(store, second.study_id) == serial
+
+
+def test_uncertainty_draws_within_the_ranges_and_reports_sensitivity(tmp_path: Path) -> None:
+    from iadsim.catalog import default_catalog
+    from iadsim.scenario import resolve_scenario
+
+    cat = default_catalog()
+    sc = resolve_scenario("crete-s300", cat)
+    sc = sc.model_copy(update={"raids": sc.raids[:1]})
+    spec = StudySpec(sc, runs=4, seed=3, uncertainty=True)
+    with StudyStore(tmp_path / "r.duckdb") as store:
+        res = run_study(spec, cat, store)
+        rows = store.replications(res.study_id)
+    assert len(rows) == 4
+    draws = rows[0]["draws"]
+    assert "48n6e.max_range_m" in draws and "subsonic-cruise-missile.rcs_m2" in draws
+    fig = cat.missile("48n6e").max_range_m
+    assert fig.range is not None
+    for r in rows:
+        assert fig.range[0] <= r["draws"]["48n6e.max_range_m"] <= fig.range[1]
+    assert rows[0]["draws"] != rows[1]["draws"]
+    summary = summarize(rows)[0]
+    assert {s["figure"] for s in summary["sensitivity"]} == set(draws)
+
+
+def test_sweep_points(catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    spec = StudySpec(_study().scenario, runs=2, seed=1, sweep=parse_sweep("raids.0.count=1,3"))
+    with StudyStore(tmp_path / "r.duckdb") as store:
+        res = run_study(spec, catalog, store)
+        rows = store.replications(res.study_id)
+    assert {(r["label"], r["threats"]) for r in rows} == {("raids.0.count=1", 1), ("raids.0.count=3", 3)}
+
+
+def test_wilson_interval_matches_a_published_example() -> None:
+    # Newcombe (1998), Stat. Med. 17:857, table I: 81 of 263 -> Wilson 95% interval 0.2553 to 0.3662.
+    w = wilson_interval(81, 263)
+    assert w["low"] == pytest.approx(0.2553, abs=1e-4) and w["high"] == pytest.approx(0.3662, abs=1e-4)
+
+
+def test_mc_cli_json_and_results_parquet(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "mc.duckdb"
+    result = cli(
+        "--catalog",
+        str(DATA / "test-catalog.yaml"),
+        "mc",
+        str(_write(tmp_path)),
+        "--runs",
+        "5",
+        "--out",
+        str(db),
+        "--json",
+    )
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert len(data["replications"]) == 5 and {"summary", "timing"} <= set(data)
+    rep = data["replications"][0]
+    for key in (
+        "replication",
+        "threats",
+        "detected",
+        "engaged",
+        "killed",
+        "leaked",
+        "interceptors_launched",
+        "intercepts",
+        "interceptors_by_type",
+        "first_detection_s",
+    ):
+        assert key in rep
+    assert "timing" not in data["summary"][0]
+    out = tmp_path / "parquet"
+    assert cli("results", str(db), "--parquet", str(out)).code == 0
+    n = duckdb.connect().execute(f"SELECT count(*) FROM '{out / 'replications.parquet'}'").fetchall()
+    assert n == [(5,)]
+
+
+def test_mc_bad_input(cli) -> None:  # type: ignore[no-untyped-def]
+    assert "--runs: must be at least 1" in cli("mc", "ankara-s400", "--runs", "0").err
+    assert "--sweep: expected PATH=v1,v2" in cli("mc", "ankara-s400", "--sweep", "raids").err
+    assert "not a field of the scenario" in cli("mc", "ankara-s400", "--sweep", "raids.9.count=1,2").err
+    assert "no such results file" in cli("results", "nope.duckdb").err
+
+
+def _write(tmp_path: Path) -> Path:
+    import yaml
+
+    path = tmp_path / "analytic.yaml"
+    data = _scenario([_inbound("r", 0.0, 70.0)], missiles=2).model_dump(mode="json")
+    path.write_text(yaml.safe_dump(data))
+    return path
