@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from iadsim.sensors import DetectionRange, RadarModel, detection_range_table
 
 if TYPE_CHECKING:
     from iadsim.coverage.study import CoverageResult
+    from iadsim.scenario import Scenario
 
 DEMO_SYSTEM = "s-400"
 DEMO_ALTITUDES_M = (50.0, 1000.0, 10000.0)
@@ -33,6 +34,27 @@ DEMO_COVERAGE = (
 )
 
 
+#: The saturation study: cruise-missile raids of these sizes against one and two battalions.
+SATURATION_SIZES = (8, 16, 32, 64)
+SATURATION_START_KM = 120.0
+
+
+@dataclass(frozen=True)
+class SaturationRow:
+    """One point of the saturation study."""
+
+    defence: str
+    raid_size: int
+    replications: int
+    leak_fraction: float
+    leak_fraction_low: float
+    leak_fraction_high: float
+    any_leak: float
+    any_leak_low: float
+    any_leak_high: float
+    interceptors: float
+
+
 @dataclass(frozen=True)
 class DemoResult:
     """What the demo computed and where it wrote it."""
@@ -43,6 +65,7 @@ class DemoResult:
     rows: list[DetectionRange]
     files: list[Path]
     coverage: CoverageResult | None = None
+    saturation: list[SaturationRow] | None = None
 
 
 def run_demo(
@@ -50,6 +73,8 @@ def run_demo(
     catalog: Catalog | None = None,
     coverage: bool = True,
     progress: Callable[[str], None] | None = None,
+    saturation_runs: int = 0,
+    workers: int = 1,
 ) -> DemoResult:
     """The S-400's radars against every catalog target, then its coverage over real terrain at Mürted.
 
@@ -59,6 +84,10 @@ def run_demo(
        terrain: radar floor, detection and engagement coverage of an F-16C at 50 m, 1 km and 10 km, an
        F-35A at 10 km and a cruise missile at 50 m above ground, the ring vs real table and the maps, in
        ``out_dir / "coverage"``.
+    3. With ``saturation_runs`` > 0: a Monte Carlo saturation study: raids of 8 to 64 cruise missiles
+       against one and two battalions (``ankara-s400`` and ``ankara-s400-2bn``, the raid starting 120 km
+       out), every disputed catalog figure drawn per replication; leak fractions with 95% intervals as
+       ``saturation.png`` and ``saturation.csv``, replications in ``saturation.duckdb``.
     """
     cat = catalog or default_catalog()
     system = cat.system(DEMO_SYSTEM)
@@ -112,7 +141,86 @@ def run_demo(
         scenario = resolve_scenario(DEMO_SCENARIO, cat)
         cases = [(t, Altitude(agl=a)) for t, a in DEMO_COVERAGE]
         study = run_coverage(scenario, cat, out_dir / "coverage", cases=cases, progress=progress)
-    return DemoResult(system=system.name, ring_m=ring_m, pd=DEMO_PD, rows=rows, files=files, coverage=study)
+    sat = None
+    if saturation_runs > 0:
+        sat, sat_files = saturation_study(cat, out_dir, saturation_runs, workers, progress)
+        files += sat_files
+    return DemoResult(
+        system=system.name, ring_m=ring_m, pd=DEMO_PD, rows=rows, files=files, coverage=study, saturation=sat
+    )
+
+
+def _cruise_only(scenario: Scenario, start_km: float) -> Scenario:
+    """The scenario's cruise-missile raid alone, starting ``start_km`` from its aim point, same track."""
+    from pyproj import Geod
+
+    raid = next(r for r in scenario.raids if r.target == "subsonic-cruise-missile")
+    first, last = raid.route[0], raid.route[-1]
+    geod = Geod(ellps="WGS84")
+    az, _, _ = geod.inv(last.position[1], last.position[0], first.position[1], first.position[0])
+    lon, lat, _ = geod.fwd(last.position[1], last.position[0], az, start_km * 1e3)
+    start = first.model_copy(update={"position": (lat, lon)})
+    raid = raid.model_copy(update={"route": (start, last), "interval_s": 2.0})
+    return scenario.model_copy(update={"raids": (raid,)})
+
+
+def saturation_study(
+    cat: Catalog, out_dir: Path, runs: int, workers: int = 1, progress: Callable[[str], None] | None = None
+) -> tuple[list[SaturationRow], list[Path]]:
+    """Leak fraction against raid size for one and two S-400 battalions, with uncertainty (see run_demo)."""
+    from iadsim.montecarlo import StudySpec, Sweep
+    from iadsim.montecarlo.runner import run_study
+    from iadsim.montecarlo.stats import summarize
+    from iadsim.scenario import resolve_scenario
+    from iadsim.store import StudyStore
+
+    say = progress or (lambda _m: None)
+    rows: list[SaturationRow] = []
+    db = out_dir / "saturation.duckdb"
+    with StudyStore(db) as store:
+        for defence, name in (("1 battalion", "ankara-s400"), ("2 battalions", "ankara-s400-2bn")):
+            scenario = _cruise_only(resolve_scenario(name, cat), SATURATION_START_KM)
+            spec = StudySpec(
+                scenario, runs, seed=2019, sweep=Sweep("raids.0.count", SATURATION_SIZES), uncertainty=True
+            )
+
+            def tick(done: int, total: int, defence: str = defence) -> None:
+                say(f"saturation study, {defence}: {done}/{total} replications")
+
+            res = run_study(spec, cat, store, workers=workers, progress=tick)
+            for s in summarize(store.replications(res.study_id)):
+                lf, al = s["leak_fraction"], s["any_leak"]
+                rows.append(
+                    SaturationRow(
+                        defence,
+                        SATURATION_SIZES[s["point"]],
+                        s["replications"],
+                        lf["mean"],
+                        lf["low"],
+                        lf["high"],
+                        al["p"],
+                        al["low"],
+                        al["high"],
+                        s["interceptors_launched"]["mean"],
+                    )
+                )
+    table = out_dir / "saturation.csv"
+    with atomic_path(table) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(asdict(rows[0])))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(asdict(row))
+    from iadsim.report.plots import saturation_chart
+
+    png = out_dir / "saturation.png"
+    with atomic_path(png) as tmp:
+        saturation_chart(
+            tmp,
+            rows,
+            f"S-400 near Ankara against cruise missiles 50 m above ground ({runs} "
+            "replications per point, disputed figures drawn)",
+        )
+    return rows, [table, png, db]
 
 
 def _write_csv(path: Path, rows: list[DetectionRange]) -> Path:

@@ -30,7 +30,7 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> dict[str, fl
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return {"p": p, "low": centre - half, "high": centre + half}
+    return {"p": p, "low": max(0.0, centre - half), "high": min(1.0, centre + half)}
 
 
 def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

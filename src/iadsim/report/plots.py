@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -115,6 +116,36 @@ def detection_range_chart(
         fontsize=10,
     )
     fig.tight_layout(rect=(0, 0.09, 1, 1))
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def saturation_chart(path: Path, rows: Sequence[Any], title: str) -> Path:
+    """Leak fraction (mean and 95% interval) and probability that anything leaks, against raid size, one
+    line per defence."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=110)
+    for defence in dict.fromkeys(r.defence for r in rows):
+        sub = sorted((r for r in rows if r.defence == defence), key=lambda r: r.raid_size)
+        x = [r.raid_size for r in sub]
+        ax1.plot(x, [r.leak_fraction for r in sub], marker="o", label=defence)
+        ax1.fill_between(
+            x, [r.leak_fraction_low for r in sub], [r.leak_fraction_high for r in sub], alpha=0.2
+        )
+        ax2.plot(x, [r.any_leak for r in sub], marker="o", label=defence)
+        ax2.fill_between(x, [r.any_leak_low for r in sub], [r.any_leak_high for r in sub], alpha=0.2)
+    for ax, label in ((ax1, "fraction of the raid that leaks"), (ax2, "probability that at least one leaks")):
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(
+            sorted({r.raid_size for r in rows}), [str(v) for v in sorted({r.raid_size for r in rows})]
+        )
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("cruise missiles in the raid")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title + "\nshaded: 95% intervals", fontsize=10)
+    fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     return path
