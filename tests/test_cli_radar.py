@@ -84,7 +84,7 @@ def test_radar_bad_input(cli, args: list[str], message: str) -> None:  # type: i
 
 def test_demo_writes_table_and_charts(cli_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "demo"
-    result = cli_process("demo", "--out", str(out))
+    result = cli_process("demo", "--out", str(out), "--mc-runs", "2")
     assert result.code == 0, result.err
     assert "Traceback" not in result.err
     for name in ("detection-ranges.csv", "detection-ranges.png", "assumptions.csv", "blake-91n6e.png"):
@@ -124,3 +124,11 @@ def test_demo_writes_table_and_charts(cli_process, tmp_path: Path) -> None:  # t
     high = next(r for r in table["rows"] if r["target"] == "f-16c" and r["altitude"] == "10000 m AGL")
     assert 0 < low["area_km2"] < high["area_km2"] < high["ring_area_km2"]
     assert "ring vs real" in result.out
+    # the saturation study: both defences at every raid size, from the stored replications
+    with (out / "saturation.csv").open() as fh:
+        sat = list(csv.DictReader(fh))
+    assert {(r["defence"], int(r["raid_size"])) for r in sat} == {
+        (d, n) for d in ("1 battalion", "2 battalions") for n in (8, 16, 32, 64)
+    }
+    assert all(int(r["replications"]) == 2 for r in sat)
+    assert (out / "saturation.png").read_bytes()[:4] == b"\x89PNG"

@@ -20,6 +20,7 @@ from stonesoup.types.track import Track
 from stonesoup.updater.kalman import KalmanUpdater
 
 from iadsim.errors import InputError
+from iadsim.sim import tracking
 from iadsim.sim.tracking import (
     STONESOUP_ORDER,
     GNNAssociator,
@@ -30,6 +31,7 @@ from iadsim.sim.tracking import (
     TrackSet,
     TrackStatus,
     Updater,
+    mahalanobis_d2,
 )
 
 SS = list(STONESOUP_ORDER)
@@ -435,3 +437,122 @@ def test_tracks_are_read_only_values() -> None:
     tracker.step(5.0, straight_target(5.0), R1)
     np.testing.assert_array_equal(tracks.state, before)  # a step makes a new set, the old one is unchanged
     assert isinstance(tracks, TrackSet) and tracks.index_of([0, 99]).tolist() == [0, -1]
+
+
+# ------------------------------------------------------------------------------------------------ shortcuts
+# The tracker takes shortcuts for speed (one Q for all tracks, all-pairs gating for few tracks, a union-find
+# for small clusters, the gate's innovations reused by the update). Each must give the same bits as the
+# general path it replaces.
+
+
+def bits(a: np.ndarray) -> bytes:
+    a = np.asarray(a)
+    return a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()
+
+
+def test_one_interval_for_all_tracks_is_the_per_track_computation() -> None:
+    rng = np.random.default_rng(31)
+    k = 7
+    x = np.hstack([rng.normal(0, 50e3, (k, 3)), rng.normal(0, 200, (k, 3))])
+    p = random_cov(rng, k, 6, 100.0)
+    model = Predictor(3.0)
+    for dt_s in (0.0, 1.0, 4.7, 1e4):
+        xs, ps = model.predict_arrays(x, p, dt_s)
+        xa, pa = model.predict_arrays(x, p, np.full(k, dt_s))
+        assert bits(xs) == bits(xa) and bits(ps) == bits(pa)
+    dts = rng.uniform(0, 10, k)
+    xa, pa = model.predict_arrays(x, p, dts)
+    for i in range(k):
+        xi, pi = model.predict_arrays(x[i : i + 1], p[i : i + 1], float(dts[i]))
+        assert bits(xi[0]) == bits(xa[i]) and bits(pi[0]) == bits(pa[i])
+
+
+def test_mahalanobis_by_cofactors_matches_a_solve() -> None:
+    rng = np.random.default_rng(32)
+    s = random_cov(rng, 50, 3, 1e4)
+    nu = rng.normal(0, 100, (50, 3))
+    expected = np.einsum("ki,ki->k", nu, np.linalg.solve(s, nu[:, :, None])[:, :, 0])
+    np.testing.assert_allclose(mahalanobis_d2(nu, s), expected, rtol=1e-12)
+
+
+def crowded(rng: np.random.Generator, n: int, m: int) -> tuple[np.ndarray, ...]:
+    x = np.hstack([rng.uniform(0, 3000, (n, 3)), rng.normal(0, 100, (n, 3))])
+    return x, random_cov(rng, n, 6, 2e3), rng.uniform(0, 3000, (m, 3)), random_cov(rng, m, 3, 1e4)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gating_of_few_pairs_is_the_sort_and_sweep(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    x, p, z, r = crowded(np.random.default_rng(seed), 12, 1 + 5 * seed)
+    all_at_once = GNNAssociator().gated_pairs(x, p, z, r)
+    monkeypatch.setattr(tracking, "_ALL_PAIRS_MAX", 0)
+    sweep = GNNAssociator().gated_pairs(x, p, z, r)
+    assert all_at_once[0].size > 0
+    assert [bits(a) for a in all_at_once] == [bits(a) for a in sweep]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_clusters_by_union_find_are_the_connected_components(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x, p, z, r = crowded(np.random.default_rng(seed), 25, 22)
+    small = GNNAssociator().associate(x, p, z, r)
+    monkeypatch.setattr(tracking, "_UNION_FIND_MAX_PAIRS", 0)
+    large = GNNAssociator().associate(x, p, z, r)
+    assert small.track_index.size >= 3
+    for name in ("track_index", "detection_index", "d2"):
+        assert bits(getattr(small, name)) == bits(getattr(large, name))
+
+
+class PlainGNN(GNNAssociator):
+    """Overrides the public methods, so the tracker cannot reuse the gate's innovations."""
+
+    def gated_pairs(self, *args: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return super().gated_pairs(*args)
+
+
+class PlainUpdater(Updater):
+    def update_arrays(self, *args: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return super().update_arrays(*args)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_shortcuts_give_the_same_bits_as_the_public_roles(seed: int) -> None:
+    """Crossing targets, clutter, misses, coverage, tentative and confirmed tracks, an added track."""
+    rng = np.random.default_rng(200 + seed)
+    _, scans = crossing_scenario(rng, 24, 5.0)
+
+    def covered(pos: np.ndarray) -> np.ndarray:
+        return pos[:, 0] < 2000.0
+
+    fast = Tracker(Predictor(1.0))
+    plain = Tracker(Predictor(1.0), updater=PlainUpdater(), associator=PlainGNN())
+    for k, (t, z, r) in enumerate(scans):
+        if k == 1:  # a track with its own time: the next prediction has an interval per track
+            for tracker in (fast, plain):
+                tracker.add_tracks(np.r_[straight_target(0.0)[0], 250.0, 0.0, 0.0], np.eye(6) * 1e4, 2.5)
+        keep = rng.random(len(z)) < 0.8
+        clutter = rng.uniform(-20e3, 20e3, (rng.poisson(2), 3))
+        z = np.vstack([z[keep], clutter])
+        r = np.vstack([r[keep], np.broadcast_to(r[0], (len(clutter), 3, 3))])
+        a, b = fast.step(t, z, r, covered=covered), plain.step(t, z, r, covered=covered)
+        for name in ("detection_track_ids", "updated_ids", "missed_ids", "new_ids", "confirmed_ids"):
+            assert bits(getattr(a, name)) == bits(getattr(b, name)), (t, name)
+            assert not getattr(a, name).flags.writeable
+        for name in ("ids", "state", "cov", "time_s", "status", "hits", "misses", "scans", "history"):
+            assert bits(getattr(fast.tracks, name)) == bits(getattr(plain.tracks, name)), (t, name)
+        assert bits(fast.confirmed_tracks.ids) == bits(plain.confirmed_tracks.ids)
+
+
+def test_coverage_is_asked_only_when_a_track_has_no_detection() -> None:
+    calls: list[int] = []
+
+    def covered(pos: np.ndarray) -> np.ndarray:
+        calls.append(len(pos))
+        return np.ones(len(pos), bool)
+
+    tracker = Tracker(Predictor(1.0))
+    tracker.step(0.0, straight_target(0.0), R1, covered=covered)  # no track yet
+    tracker.step(5.0, straight_target(5.0), R1, covered=covered)  # the track updated
+    assert calls == []
+    tracker.step(10.0, *NONE, covered=covered)  # missed
+    assert calls == [1] and tracker.tracks.misses.tolist() == [1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,10 @@ _MARK = {"power": "", "horizon": "*", "instrumented": "†"}
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo's tables and charts.")] = Path("iadsim-demo"),
     coverage: Annotated[bool, typer.Option(help="Include the coverage study over real terrain.")] = True,
+    mc_runs: Annotated[
+        int, typer.Option(help="Replications per point of the saturation study (0: skip it).")
+    ] = 10,
+    workers: Annotated[int, typer.Option(help="Dask worker processes for the saturation study.")] = 1,
     json_: JsonOption = False,
 ) -> None:
     """The S-400 bought by Turkey: detection ranges against every catalog target beside the 400 km ring,
@@ -23,7 +28,14 @@ def demo(
     from iadsim.demo import run_demo
 
     with console.status("computing detection ranges and charts...") as status:
-        result = run_demo(out, get_catalog(), coverage=coverage, progress=lambda m: status.update(m))
+        result = run_demo(
+            out,
+            get_catalog(),
+            coverage=coverage,
+            progress=lambda m: status.update(m),
+            saturation_runs=mc_runs,
+            workers=workers,
+        )
     if json_:
         print_json(
             {
@@ -33,6 +45,7 @@ def demo(
                 "rows": [r.as_dict() for r in result.rows],
                 "files": [str(f) for f in result.files],
                 "coverage": result.coverage.as_dict() if result.coverage else None,
+                "saturation": [asdict(r) for r in result.saturation] if result.saturation else None,
             }
         )
         return
@@ -69,6 +82,20 @@ def demo(
         from iadsim.cli.coverage import ring_table
 
         console.print(ring_table(result.coverage))
+    if result.saturation:
+        sat = Table(title="Saturation: cruise missiles at 50 m against the S-400 near Ankara (95% intervals)")
+        for col in ("defence", "raid", "runs", "leak fraction", "P(any leak)", "interceptors"):
+            sat.add_column(col, justify="left" if col == "defence" else "right")
+        for r in result.saturation:
+            sat.add_row(
+                r.defence,
+                str(r.raid_size),
+                str(r.replications),
+                f"{r.leak_fraction:.2f} [{r.leak_fraction_low:.2f}, {r.leak_fraction_high:.2f}]",
+                f"{r.any_leak:.2f} [{r.any_leak_low:.2f}, {r.any_leak_high:.2f}]",
+                f"{r.interceptors:.0f}",
+            )
+        console.print(sat)
     console.print("Files written:")
     for f in result.files:
         console.print(f"  {f}")
