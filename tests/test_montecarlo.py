@@ -17,7 +17,7 @@ from iadsim.montecarlo.stats import summarize, wilson_interval
 from iadsim.scenario import Scenario
 from iadsim.store import StudyStore
 
-from .test_engine import DATA, _inbound, _scenario
+from .test_engine import DATA, _inbound, _point, _scenario
 
 OUTCOME = (
     "threats",
@@ -184,3 +184,28 @@ def _write(tmp_path: Path) -> Path:
     data = _scenario([_inbound("r", 0.0, 70.0)], missiles=2).model_dump(mode="json")
     path.write_text(yaml.safe_dump(data))
     return path
+
+
+def test_one_shot_leak_fraction_at_scale(catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # 10,000 replications of one missile of Pk 0.7 against a target the radar always sees, on a 2-worker
+    # LocalCluster: the leak fraction lies in the binomial 99% interval around 0.3,
+    # 0.3 +- 2.576 sqrt(0.3 * 0.7 / 10000) = 0.3 +- 0.0118. The target flies 75 km -> 35 km from the site
+    # (engaged at once, resolved long before it arrives) so that each run is short.
+    raid = {
+        "name": "r",
+        "target": "test-fighter",
+        "count": 1,
+        "speed_mps": 300,
+        "route": [
+            {"position": _point(0.0, 75.0), "altitude": {"amsl": 3000}},
+            {"position": _point(0.0, 35.0), "altitude": {"amsl": 3000}},
+        ],
+    }
+    spec = StudySpec(_scenario([raid], missiles=1), runs=10_000, seed=2026)
+    with StudyStore(tmp_path / "r.duckdb") as store:
+        res = run_study(spec, catalog, store, workers=2, batch_size=500)
+        rows = store.replications(res.study_id)
+    assert len(rows) == 10_000
+    assert all(r["engaged"] == 1 and r["interceptors_launched"] == 1 for r in rows)
+    leak = sum(r["leaked"] for r in rows) / len(rows)
+    assert abs(leak - 0.3) < 2.576 * (0.3 * 0.7 / 10_000) ** 0.5
