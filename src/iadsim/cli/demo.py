@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,10 @@ def demo(
     mc_runs: Annotated[
         int, typer.Option(help="Replications per point of the saturation study (0: skip it).")
     ] = 10,
-    workers: Annotated[int, typer.Option(help="Dask worker processes for the saturation study.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(help="Dask worker processes for the saturation study (default: 2, or 1 on one core)."),
+    ] = 0,
     json_: JsonOption = False,
 ) -> None:
     """The S-400 bought by Turkey: detection ranges against every catalog target beside the 400 km ring,
@@ -34,7 +38,7 @@ def demo(
             coverage=coverage,
             progress=lambda m: status.update(m),
             saturation_runs=mc_runs,
-            workers=workers,
+            workers=workers or min(2, os.cpu_count() or 1),
         )
     if json_:
         print_json(
