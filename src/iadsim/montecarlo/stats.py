@@ -11,15 +11,20 @@ import numpy as np
 from scipy import stats
 
 
-def mean_interval(values: list[float], level: float = 0.95) -> dict[str, float]:
-    """Mean and Student-t interval of the mean (NaN half-width for one value)."""
+def mean_interval(
+    values: list[float], level: float = 0.95, bounds: tuple[float, float] | None = None
+) -> dict[str, float]:
+    """Mean and Student-t interval of the mean (NaN for one value), clipped to ``bounds`` if given."""
     x = np.asarray(values, dtype=float)
     n = x.size
     mean = float(np.mean(x)) if n else math.nan
     if n < 2:
         return {"mean": mean, "low": math.nan, "high": math.nan}
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * np.std(x, ddof=1) / math.sqrt(n))
-    return {"mean": mean, "low": mean - half, "high": mean + half}
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return {"mean": mean, "low": low, "high": high}
 
 
 def wilson_interval(successes: int, n: int, level: float = 0.95) -> dict[str, float]:
@@ -51,7 +56,7 @@ def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "label": rs[0]["label"],
             "replications": n,
             "threats": rs[0]["threats"],
-            "leak_fraction": mean_interval(leak_frac),
+            "leak_fraction": mean_interval(leak_frac, bounds=(0.0, 1.0)),
             "any_leak": wilson_interval(sum(1 for r in rs if r["leaked"] > 0), n),
             "leaked": mean_interval([r["leaked"] for r in rs]),
             "killed": mean_interval([r["killed"] for r in rs]),
