@@ -132,3 +132,7 @@ def test_demo_writes_table_and_charts(cli_process, tmp_path: Path) -> None:  # t
     }
     assert all(int(r["replications"]) == 2 for r in sat)
     assert (out / "saturation.png").read_bytes()[:4] == b"\x89PNG"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for section in ("summary", "coverage", "monte-carlo", "assumptions", "manifest"):
+        assert f"id='{section}'" in html or f'id="{section}"' in html, section
+    assert "report.html" in result.out

@@ -84,6 +84,8 @@ def run_demo(
        terrain: radar floor, detection and engagement coverage of an F-16C at 50 m, 1 km and 10 km, an
        F-35A at 10 km and a cruise missile at 50 m above ground, the ring vs real table and the maps, in
        ``out_dir / "coverage"``.
+    Finally ``report.html``: everything above in one self-contained page (:mod:`iadsim.report.html`).
+
     3. With ``saturation_runs`` > 0: a Monte Carlo saturation study: raids of 8 to 64 cruise missiles
        against one and two battalions (``ankara-s400`` and ``ankara-s400-2bn``, the raid starting 120 km
        out), every disputed catalog figure drawn per replication; leak fractions with 95% intervals as
@@ -145,6 +147,11 @@ def run_demo(
     if saturation_runs > 0:
         sat, sat_files = saturation_study(cat, out_dir, saturation_runs, workers, progress)
         files += sat_files
+    from iadsim.report.html import write_report
+
+    if progress:
+        progress("writing the report")
+    files.append(write_report(out_dir, out_dir / "report.html", catalog=cat))
     return DemoResult(
         system=system.name, ring_m=ring_m, pd=DEMO_PD, rows=rows, files=files, coverage=study, saturation=sat
     )

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from iadsim import __version__
-from iadsim.cli import catalog, coverage, demo, mc, radar, scenario
+from iadsim.cli import catalog, coverage, demo, mc, radar, report, scenario
 from iadsim.cli._common import err_console, state
 from iadsim.errors import IadsimError
 
@@ -30,6 +30,7 @@ app.command("scenarios")(scenario.scenarios)
 app.command("run")(scenario.run)
 app.command("mc")(mc.mc)
 app.command("results")(mc.results)
+app.command("report")(report.report)
 
 
 def _version(value: bool) -> None:
