@@ -59,3 +59,16 @@ def test_data_layers_import_only_lower_layers() -> None:
     for name in ("scenario.py", "sensors.py"):
         names = {n for n in _imports(SRC / name) if n.split(".")[0] == "iadsim"}
         assert all(n.startswith(lower) for n in names), (name, names)
+
+
+def test_atomic_writes_get_the_usual_permissions(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from iadsim._atomic import atomic_path
+
+    target = tmp_path / "out.txt"
+    with atomic_path(target) as tmp:
+        tmp.write_text("x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
