@@ -136,15 +136,14 @@ def read_results(path: Path) -> _Results:
     import duckdb
 
     from iadsim.montecarlo.stats import summarize
+    from iadsim.store import StoreError, StudyStore
 
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except (duckdb.Error, OSError) as exc:
-        raise InputError(f"{path}: cannot open as a DuckDB results file ({exc})") from None
+        store = StudyStore(path, read_only=True)
+    except StoreError as exc:
+        raise InputError(str(exc)) from None
     try:
-        tables = {
-            str(r[0]) for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-        }
+        tables = store.tables()
         if not tables & {"studies", "runs"}:
             raise InputError(
                 f"{path}: a DuckDB file without iadsim results (no 'studies' or 'runs' table); "
@@ -152,64 +151,16 @@ def read_results(path: Path) -> _Results:
             )
         res = _Results(path)
         if {"studies", "replications"} <= tables:
-            for sid, created, spec, man in con.execute(
-                "SELECT study_id, created, spec, manifest FROM studies ORDER BY created"
-            ).fetchall():
-                reps = _replications(con, str(sid))
-                res.studies.append(
-                    {
-                        "study_id": str(sid),
-                        "created": str(created),
-                        "spec": json.loads(spec),
-                        "manifest": json.loads(man),
-                        "replications": reps,
-                        "summary": summarize(reps),
-                    }
-                )
+            for study in store.studies():
+                reps = store.replications(study["study_id"])
+                res.studies.append({**study, "replications": reps, "summary": summarize(reps)})
         if "runs" in tables:
-            for run_id, created, scenario, seed, man, summary in con.execute(
-                "SELECT run_id, created, scenario, seed, manifest, summary FROM runs ORDER BY created"
-            ).fetchall():
-                res.runs.append(
-                    {
-                        "run_id": str(run_id),
-                        "created": str(created),
-                        "scenario": scenario,
-                        "seed": seed,
-                        "manifest": json.loads(man),
-                        "summary": json.loads(summary),
-                    }
-                )
+            res.runs.extend(store.runs())
         return res
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot read the results ({exc})") from None
     finally:
-        con.close()
-
-
-def _replications(con: Any, study_id: str) -> list[dict[str, Any]]:
-    from iadsim.store.studies import OUTCOME_FIELDS
-
-    cols = [
-        "point",
-        "label",
-        "replication",
-        *OUTCOME_FIELDS,
-        "interceptors_by_type",
-        "first_detection_s",
-        "draws",
-    ]
-    rows = con.execute(
-        f"SELECT {', '.join(cols)} FROM replications WHERE study_id = ? ORDER BY point, replication",
-        [study_id],
-    ).fetchall()
-    out = []
-    for row in rows:
-        d = dict(zip(cols, row, strict=True))
-        for key in ("interceptors_by_type", "first_detection_s", "draws"):
-            d[key] = json.loads(d[key]) if d[key] else {}
-        out.append(d)
-    return out
+        store.close()
 
 
 def find_inputs(source: Path) -> _Inputs:

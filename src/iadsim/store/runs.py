@@ -71,17 +71,24 @@ def manifest(
 
 
 class RunStore:
-    """A DuckDB results file (created with its tables if missing)."""
+    """A DuckDB results file (created with its tables if missing; ``read_only`` opens it as it is)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         import duckdb
 
         self.path = path
+        self.read_only = read_only
         try:
-            self.con = duckdb.connect(str(path))
-            self.con.execute(SCHEMA)
+            self.con = duckdb.connect(str(path), read_only=read_only)
+            if not read_only:
+                self.con.execute(SCHEMA)
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"{path}: cannot open as a DuckDB results file ({exc})") from None
+
+    def tables(self) -> set[str]:
+        """Names of the tables in the file."""
+        rows = self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        return {str(r[0]) for r in rows}
 
     def close(self) -> None:
         """Close the file."""
@@ -163,8 +170,18 @@ class RunStore:
         return run_id
 
     def runs(self) -> list[dict[str, Any]]:
-        """Every stored run: id, scenario, seed and summary."""
+        """Every stored run: id, creation time, scenario, seed, manifest and summary."""
         rows = self.con.execute(
-            "SELECT run_id, scenario, seed, summary FROM runs ORDER BY created"
+            "SELECT run_id, created, scenario, seed, manifest, summary FROM runs ORDER BY created"
         ).fetchall()
-        return [{"run_id": r[0], "scenario": r[1], "seed": r[2], "summary": json.loads(r[3])} for r in rows]
+        return [
+            {
+                "run_id": str(r[0]),
+                "created": str(r[1]),
+                "scenario": r[2],
+                "seed": r[3],
+                "manifest": json.loads(r[4]),
+                "summary": json.loads(r[5]),
+            }
+            for r in rows
+        ]

@@ -45,10 +45,12 @@ OUTCOME_FIELDS = ("threats", "detected", "engaged", "killed", "leaked", "interce
 class StudyStore(RunStore):
     """The results file, with the study tables."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        super().__init__(path, read_only)
         import duckdb
 
+        if read_only:
+            return
         try:
             self.con.execute(STUDY_SCHEMA)
         except duckdb.Error as exc:
