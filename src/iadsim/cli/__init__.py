@@ -43,9 +43,15 @@ def _version(value: bool) -> None:
 def _root(
     catalog_paths: Annotated[
         list[Path] | None,
-        typer.Option("--catalog", help="Extra catalog YAML file or folder; its ids replace built-in ones."),
+        typer.Option(
+            "--catalog",
+            metavar="PATH",
+            help="Extra catalog YAML file or folder; its ids replace built-in ones.",
+        ),
     ] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     state.extra_catalogs = list(catalog_paths or [])
 

@@ -27,8 +27,11 @@ def demo(
     ] = 0,
     json_: JsonOption = False,
 ) -> None:
-    """The S-400 bought by Turkey: detection ranges against every catalog target beside the 400 km ring,
-    then what its radars and missiles cover over real terrain at Mürted, near Ankara."""
+    """The S-400 near Ankara: detection ranges beside the 400 km ring, coverage over terrain, saturation.
+
+    Detection ranges of its radars against every catalog target, what its radars and missiles cover over
+    real terrain at Mürted, a Monte Carlo saturation study, and one HTML report of it all.
+    """
     from iadsim.demo import run_demo
 
     with console.status("computing detection ranges and charts...") as status:
