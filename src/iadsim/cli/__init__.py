@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from iadsim import __version__
-from iadsim.cli import catalog, coverage, demo, mc, radar, report, scenario
+from iadsim.cli import catalog, coverage, demo, mc, radar, report, scenario, serve
 from iadsim.cli._common import err_console, state
 from iadsim.errors import IadsimError
 
@@ -31,6 +31,7 @@ app.command("run")(scenario.run)
 app.command("mc")(mc.mc)
 app.command("results")(mc.results)
 app.command("report")(report.report)
+app.command("serve")(serve.serve)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,655 @@
+"""The web map's API and page: a read-only FastAPI app over one data folder.
+
+Endpoints (all ``GET``; documented at ``/docs`` and ``/openapi.json``):
+
+- ``/``: the map page; ``/static/...``: its script, style and the vendored Leaflet.
+- ``/api/layers``: what the data folder holds (coverage layers, sites, rings, files, hillshade extent).
+- ``/api/coverage``: the folder's coverage GeoJSON (optionally one ``kind``).
+- ``/api/borders``: country borders (World Borders 0.3, CC BY-SA 3.0), simplified, as GeoJSON.
+- ``/api/hillshade.png``: a shaded-relief image of the embedded GLOBE terrain over the data's extent.
+- ``/api/scenarios``: built-in scenarios and scenario files of the data folder.
+- ``/api/routes?scenario=NAME``: a scenario's raid routes, units and defended assets as GeoJSON.
+- ``/api/replay?scenario=NAME&seed=N``: one engine run, threat positions sampled in time, outcomes, events.
+- ``/files/{path}``: a file of the data folder (never one outside it).
+
+Nothing is fetched from the internet: the page draws borders and relief served by this app, no web tiles.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from numpy.typing import NDArray
+from pyproj import Geod, Transformer
+
+from iadsim import __version__
+from iadsim.catalog import Catalog
+from iadsim.errors import IadsimError
+
+STATIC_DIR = Path(__file__).parent / "static"
+#: Credits shown on the map for the data it draws.
+BORDERS_CREDIT = "Borders: World Borders 0.3, thematicmapping.org, CC BY-SA 3.0"
+TERRAIN_CREDIT = "Relief: GLOBE 30″ DEM, NOAA NGDC"
+#: Default sampling interval of replayed threat positions, s.
+REPLAY_STEP_S = 10.0
+#: Replays kept in memory (least recently used dropped first).
+REPLAY_CACHE_SIZE = 32
+MAX_SEED = 2**32 - 1
+_GEOD = Geod(ellps="WGS84")
+
+
+# ------------------------------------------------------------------------------------------- data folder
+
+
+def coverage_file(data_dir: Path) -> Path | None:
+    """The coverage GeoJSON of a data folder: ``coverage/coverage.geojson`` (a demo folder) or
+    ``coverage.geojson`` (a ``coverage map`` folder); None when it has neither."""
+    for rel in ("coverage/coverage.geojson", "coverage.geojson"):
+        path = data_dir / rel
+        if path.is_file():
+            return path
+    return None
+
+
+def safe_data_path(data_dir: Path, rel: str) -> Path | None:
+    """The file ``rel`` (a relative, forward-slash path) inside ``data_dir``, or None when ``rel`` is
+    absolute, has ``..`` or backslashes, or resolves (through symbolic links) outside the folder or to
+    something that is not a regular file."""
+    if not rel or "\x00" in rel or "\\" in rel or rel.startswith("/") or ":" in rel.split("/")[0]:
+        return None
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return None
+    root = data_dir.resolve()
+    try:
+        path = (root / rel).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+
+
+def data_files(data_dir: Path, limit: int = 500) -> list[str]:
+    """Relative paths of the regular files inside the data folder (symbolic links leaving it skipped)."""
+    root = data_dir.resolve()
+    out = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if any(p.startswith(".") for p in rel.split("/")):
+            continue
+        if safe_data_path(root, rel) is not None:
+            out.append(rel)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def scenario_files(data_dir: Path) -> list[str]:
+    """Scenario files of the data folder: ``*.yaml`` / ``*.yml`` at its top and in ``scenarios/``."""
+    root = data_dir.resolve()
+    names = []
+    for folder in (root, root / "scenarios"):
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.suffix.lower() in (".yaml", ".yml"):
+                    rel = path.relative_to(root).as_posix()
+                    if safe_data_path(root, rel) is not None:
+                        names.append(rel)
+    return names
+
+
+def _extent(features: list[dict[str, Any]]) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of GeoJSON features, degrees."""
+    import shapely.geometry
+
+    bounds = [shapely.geometry.shape(f["geometry"]).bounds for f in features if f.get("geometry")]
+    if not bounds:
+        return None
+    b = np.array(bounds)
+    return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+
+
+# ------------------------------------------------------------------------------------------------ borders
+
+
+@functools.cache
+def borders_geojson(tolerance_deg: float = 0.02) -> dict[str, Any]:
+    """Every country of World Borders 0.3 simplified to ``tolerance_deg`` degrees, coordinates rounded to
+    0.001°, as a GeoJSON FeatureCollection (properties: name, iso3). Cached per tolerance."""
+    import shapely
+
+    from iadsim.coverage.areas import country_borders
+
+    features = []
+    for country in country_borders():
+        geom = shapely.set_precision(country.geometry.simplify(tolerance_deg, preserve_topology=True), 0.001)
+        if geom.is_empty:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": country.name, "iso3": country.iso3},
+                "geometry": json.loads(shapely.to_geojson(geom)),
+                "bbox": [round(v, 3) for v in geom.bounds],
+            }
+        )
+    return {"type": "FeatureCollection", "features": features, "attribution": BORDERS_CREDIT}
+
+
+# ---------------------------------------------------------------------------------------------- hillshade
+
+
+def hillshade_bounds(extent: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+    """The relief image's (west, south, east, north): the data's extent plus 1°, clipped to the embedded
+    GLOBE tile (0–50 N, 0–90 E); None when they do not overlap."""
+    from iadsim.terrain.globe import EAST, NORTH, SOUTH, WEST
+
+    w, s, e, n = extent
+    w, s, e, n = max(w - 1, WEST), max(s - 1, SOUTH), min(e + 1, EAST), min(n + 1, NORTH)
+    if e - w < 0.1 or n - s < 0.1:
+        return None
+    return w, s, e, n
+
+
+def render_hillshade(bounds: tuple[float, float, float, float], width_px: int = 1200) -> bytes:
+    """A PNG of shaded relief (sun from the north-west, shadows only) of the embedded GLOBE terrain over
+    ``bounds`` (west, south, east, north), its rows spaced evenly in Web Mercator so that a Leaflet image
+    overlay puts each pixel in place; transparent over the sea."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.colors import LightSource
+    from PIL import Image
+
+    from iadsim.terrain import GlobeTerrain
+
+    w, s, e, n = bounds
+    cols = int(min(width_px, max(64, (e - w) * 120)))
+
+    def merc(lat: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+    y_n, y_s = float(merc(np.array(n))), float(merc(np.array(s)))
+    rows = max(16, int(round(cols * (y_n - y_s) / np.radians(e - w))))
+    ys = np.linspace(y_n, y_s, rows)
+    lats = np.degrees(2 * np.arctan(np.exp(ys)) - np.pi / 2)
+    lons = np.linspace(w, e, cols)
+    z = GlobeTerrain().elevation_m(lats[:, None], lons[None, :])
+    z = np.nan_to_num(z, nan=0.0)
+    dy_m = float(np.mean(np.abs(np.diff(lats)))) * 111_320.0
+    dx_m = (e - w) / cols * 111_320.0 * math.cos(math.radians((n + s) / 2))
+    shade = LightSource(azdeg=315, altdeg=45).hillshade(z, vert_exag=3.0, dx=dx_m, dy=dy_m)
+    # dark shading only, transparent on flat ground (shade of a level cell: sin 45°) and over the sea, so
+    # the image has no visible edge on the land colour beneath it
+    dark = np.clip((np.sin(np.radians(45.0)) - shade) / 0.5, 0.0, 1.0)
+    alpha = np.where(z > 0.5, dark * 200, 0).astype(np.uint8)
+    zero = np.zeros_like(alpha)
+    rgba = np.dstack([zero + 40, zero + 40, zero + 30, alpha])
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------ replay
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One run, ready for the page: positions every ``step_s`` and what happened to each threat."""
+
+    scenario: str
+    seed: int
+    step_s: float
+    times_s: list[float]
+    threats: list[dict[str, Any]]
+    summary: dict[str, Any]
+    events: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "step_s": self.step_s,
+            "times_s": self.times_s,
+            "threats": self.threats,
+            "summary": self.summary,
+            "events": self.events,
+        }
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_finite(v) for v in x]
+    return x
+
+
+def replay_run(scenario: Any, catalog: Catalog, seed: int, step_s: float = REPLAY_STEP_S) -> Replay:
+    """Build the scenario's world, run the engine once with ``seed`` and sample every threat's position
+    every ``step_s`` seconds in WGS84.
+
+    A threat flies its route at its speed from its launch time (as in the engine's ``move``); its track
+    ends at its outcome time (killed or leaked) or at the end of the run. Positions are ``[lat, lon,
+    altitude_m]`` (the altitude of the route, above ground or sea level as the scenario says) or None
+    where the threat is not in the air; ``end`` is where it was killed or leaked.
+    """
+    from iadsim.sim.engine import run
+    from iadsim.sim.world import build_world
+
+    world = build_world(scenario, catalog)
+    result = run(world, seed)
+    th = world.threats
+    to_wgs = Transformer.from_crs(world.terrain.crs, "EPSG:4326", always_xy=True)
+    outcome_times = [
+        t
+        for o in result.outcomes
+        for t in (o["killed_s"], o["leaked_s"])
+        if t is not None and math.isfinite(t)
+    ]
+    last_event = max([e.t_s for e in result.events] + outcome_times + [0.0])
+    horizon = min(float(scenario.duration_s), max(last_event, float(np.max(th.launch_s, initial=0.0))))
+    times = np.arange(0.0, horizon + step_s, step_s)
+    times = times[times <= horizon + step_s - 1e-9]
+    length = th.length_m()
+    threats = []
+    for i in range(th.count):
+        o = result.outcomes[i]
+        end = o["killed_s"] if o["killed_s"] is not None else o["leaked_s"]
+        end_s = float(end) if end is not None else float(times[-1])
+        r = int(th.raid[i])
+        rs = th.route_s[r]
+
+        def at(t: NDArray[np.float64], i: int = i, rs: NDArray[np.float64] = rs, r: int = r) -> NDArray[Any]:
+            s = np.clip(th.speed_mps[i] * (t - th.launch_s[i]), 0.0, length[i])
+            x = np.interp(s, rs, th.route_x[r])
+            y = np.interp(s, rs, th.route_y[r])
+            alt = np.interp(s, rs, th.route_alt[r])
+            lon, lat = to_wgs.transform(x, y)
+            return np.stack([np.asarray(lat), np.asarray(lon), alt], axis=-1)
+
+        flying = (times >= th.launch_s[i]) & (times <= end_s)
+        pos = at(times)
+        track: list[list[float] | None] = [
+            [round(float(p[0]), 5), round(float(p[1]), 5), round(float(p[2]), 1)] if f else None
+            for p, f in zip(pos, flying, strict=True)
+        ]
+        last = at(np.array([max(end_s, float(th.launch_s[i]))]))[0]
+        threats.append(
+            {
+                **o,
+                "target_class": th.target_class[i],
+                "launch_s": float(th.launch_s[i]),
+                "end_s": end_s,
+                "end": [round(float(last[0]), 5), round(float(last[1]), 5), round(float(last[2]), 1)],
+                "track": track,
+            }
+        )
+    return Replay(
+        scenario=scenario.name,
+        seed=seed,
+        step_s=step_s,
+        times_s=[float(t) for t in times],
+        threats=_finite(threats),
+        summary=_finite(result.summary()),
+        events=_finite(result.events_as_dicts()),
+    )
+
+
+def routes_geojson(scenario: Any, catalog: Catalog) -> dict[str, Any]:
+    """A scenario's raid routes (great-circle legs), units, battalions and defended assets as GeoJSON."""
+    features: list[dict[str, Any]] = []
+    for raid in scenario.raids:
+        coords: list[list[float]] = []
+        for a, b in zip(raid.route, raid.route[1:], strict=False):
+            (lat1, lon1), (lat2, lon2) = a.position, b.position
+            dist = _GEOD.inv(lon1, lat1, lon2, lat2)[2]
+            inner = _GEOD.npts(lon1, lat1, lon2, lat2, max(int(dist // 20e3), 0))
+            coords += [[lon1, lat1], *([lo, la] for lo, la in inner)]
+        last = raid.route[-1].position
+        coords.append([last[1], last[0]])
+        target = catalog.targets.get(raid.target)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "kind": "route",
+                    "name": raid.name,
+                    "target": raid.target,
+                    "target_name": target.name if target else raid.target,
+                    "count": raid.count,
+                    "altitudes": [w.altitude.label() for w in raid.route],
+                },
+                "geometry": {"type": "LineString", "coordinates": [[round(c, 5) for c in p] for p in coords]},
+            }
+        )
+    for unit in scenario.units:
+        features.append(_point_feature(unit.position, kind="unit", name=unit.name, system=unit.system))
+        for bn in unit.battalions:
+            features.append(_point_feature(bn.position, kind="battalion", name=bn.name, unit=unit.name))
+    for asset in scenario.defended_assets:
+        features.append(
+            _point_feature(asset.position, kind="asset", name=asset.name, radius_km=asset.radius_km)
+        )
+    return {"type": "FeatureCollection", "name": scenario.name, "features": features}
+
+
+def _point_feature(position: tuple[float, float], **props: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "Point", "coordinates": [position[1], position[0]]},
+    }
+
+
+# ------------------------------------------------------------------------------------------------ the app
+
+
+class _Cache:
+    """A small thread-safe LRU cache whose values are computed once per key, even under concurrent calls."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.values: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
+        self.key_locks: dict[Any, threading.Lock] = {}
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.values:
+                self.values.move_to_end(key)
+                return self.values[key]
+            key_lock = self.key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self.lock:
+                if key in self.values:
+                    return self.values[key]
+            value = compute()
+            with self.lock:
+                self.values[key] = value
+                while len(self.values) > self.size:
+                    self.values.popitem(last=False)
+                self.key_locks.pop(key, None)
+            return value
+
+
+def _error(status: int, message: str) -> HTTPException:
+    return HTTPException(status_code=status, detail=message)
+
+
+def create_app(
+    data_dir: Path,
+    catalog: Catalog | None = None,
+    hillshade: bool = True,
+    replay_step_s: float = REPLAY_STEP_S,
+) -> FastAPI:
+    """The web map over ``data_dir`` (a folder written by ``iadsim demo`` or ``iadsim coverage map``).
+
+    ``catalog`` is used to load scenarios (default: the built-in catalog); ``hillshade`` turns the relief
+    image of the embedded terrain on or off; ``replay_step_s`` is the default sampling of replays.
+    The app only answers ``GET`` requests and only serves files inside ``data_dir``.
+    """
+    root = Path(data_dir).resolve()
+    if not root.is_dir():
+        raise IadsimError(f"{data_dir}: no such data folder")
+
+    def get_catalog() -> Catalog:
+        nonlocal catalog
+        if catalog is None:
+            from iadsim.catalog import default_catalog
+
+            catalog = default_catalog()
+        return catalog
+
+    app = FastAPI(
+        title="iadsim web map",
+        version=__version__,
+        description="Read-only API behind the offline map of an iadsim data folder: coverage, sites, "
+        "advertised rings, scenario routes and replays of engine runs. " + BORDERS_CREDIT + ".",
+    )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    replays = _Cache(REPLAY_CACHE_SIZE)
+    small = _Cache(64)
+
+    def coverage_doc() -> dict[str, Any] | None:
+        path = coverage_file(root)
+        if path is None:
+            return None
+        stamp = path.stat().st_mtime_ns
+
+        def load() -> dict[str, Any]:
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise _error(422, f"{path.name}: not valid GeoJSON ({exc})") from None
+            if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
+                raise _error(422, f"{path.name}: not a GeoJSON FeatureCollection")
+            return doc
+
+        return small.get(("coverage", stamp), load)
+
+    def study_info() -> dict[str, Any] | None:
+        for rel in ("coverage/ring-vs-real.json", "ring-vs-real.json"):
+            path = root / rel
+            if path.is_file():
+                try:
+                    info = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    return None
+                return info if isinstance(info, dict) else None
+        return None
+
+    def resolve(name: str) -> Any:
+        """A scenario by built-in name or data-folder file; 404 unknown, 422 invalid."""
+        from iadsim.scenario import builtin_scenarios, load_scenario
+
+        if name in scenario_files(root):
+            path = safe_data_path(root, name)
+        elif name in builtin_scenarios():
+            path = builtin_scenarios()[name]
+        else:
+            raise _error(404, f"unknown scenario {name!r}: see /api/scenarios")
+        if path is None:
+            raise _error(404, f"unknown scenario {name!r}: see /api/scenarios")
+        stamp = path.stat().st_mtime_ns
+
+        def load() -> Any:
+            try:
+                return load_scenario(path, get_catalog())
+            except IadsimError as exc:
+                raise _error(422, f"scenario {name!r} is not valid: {exc}") from None
+
+        return small.get(("scenario", name, stamp), load)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/api/layers", summary="What the data folder holds")
+    def layers() -> dict[str, Any]:
+        """Coverage layers (kind, target, altitude, colour, area), sites, rings, the study's name and
+        terrain, the relief image's bounds, the data folder's files and the credits to show."""
+        doc = coverage_doc()
+        feats = doc["features"] if doc else []
+        cov = []
+        for i, f in enumerate(feats):
+            p = f.get("properties") or {}
+            if p.get("kind") in ("detection", "engagement"):
+                cov.append(
+                    {"index": i, **{k: p.get(k) for k in ("kind", "target", "altitude", "name", "color")}}
+                    | {"area_km2": p.get("area_km2")}
+                )
+        info = study_info() or {}
+        extent = _extent(feats) if feats else None
+        shade = hillshade_bounds(extent) if (extent and hillshade) else None
+        return {
+            "data_dir": root.name,
+            "study": info.get("name"),
+            "terrain": info.get("terrain"),
+            "coverage": cov,
+            "sites": [
+                (f.get("properties") or {}).get("name")
+                for f in feats
+                if (f.get("properties") or {}).get("kind") == "site"
+            ],
+            "rings": [
+                (f.get("properties") or {}).get("name")
+                for f in feats
+                if (f.get("properties") or {}).get("kind") == "ring"
+            ],
+            "extent": extent,
+            "hillshade": {"url": "/api/hillshade.png", "bounds": shade} if shade else None,
+            "scenario_files": scenario_files(root),
+            "files": data_files(root),
+            "credits": [BORDERS_CREDIT, *([TERRAIN_CREDIT] if shade else [])],
+        }
+
+    @app.get("/api/coverage", summary="Coverage GeoJSON of the data folder")
+    def coverage(
+        kind: Annotated[
+            Literal["detection", "engagement", "site", "ring"] | None,
+            Query(description="Only features of this kind."),
+        ] = None,
+    ) -> JSONResponse:
+        """The folder's ``coverage.geojson``: detection and engagement (multi)polygons per target and
+        altitude (properties kind, target, altitude, area_km2, color, name), site points and ring lines."""
+        doc = coverage_doc()
+        if doc is None:
+            raise _error(
+                404, "this data folder has no coverage.geojson (run `iadsim coverage map` or `iadsim demo`)"
+            )
+        if kind is not None:
+            doc = {
+                **doc,
+                "features": [f for f in doc["features"] if (f.get("properties") or {}).get("kind") == kind],
+            }
+        return JSONResponse(doc)
+
+    @app.get("/api/borders", summary="Country borders (GeoJSON)")
+    def borders(
+        bbox: Annotated[
+            str | None,
+            Query(
+                description="Only countries meeting west,south,east,north (degrees)", examples=["20,30,50,48"]
+            ),
+        ] = None,
+        tolerance_deg: Annotated[
+            float, Query(ge=0.001, le=1.0, description="Simplification, degrees")
+        ] = 0.02,
+    ) -> JSONResponse:
+        """World Borders 0.3 (thematicmapping.org, CC BY-SA 3.0), simplified, coordinates to 0.001°."""
+        doc = borders_geojson(round(tolerance_deg, 4))
+        if bbox is not None:
+            try:
+                w, s, e, n = (float(v) for v in bbox.split(","))
+            except ValueError:
+                raise _error(400, "bbox must be four numbers: west,south,east,north") from None
+            if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+                raise _error(
+                    400, "bbox must satisfy -180 <= west < east <= 180 and -90 <= south < north <= 90"
+                )
+            feats = [
+                f
+                for f in doc["features"]
+                if f["bbox"][0] <= e and f["bbox"][2] >= w and f["bbox"][1] <= n and f["bbox"][3] >= s
+            ]
+            doc = {**doc, "features": feats}
+        return JSONResponse(doc)
+
+    @app.get("/api/hillshade.png", summary="Shaded relief of the data's extent (PNG)")
+    def hillshade_png() -> Response:
+        """Shaded relief of the embedded GLOBE terrain around the data (bounds in ``/api/layers``)."""
+        doc = coverage_doc()
+        extent = _extent(doc["features"]) if doc and doc["features"] else None
+        bounds = hillshade_bounds(extent) if (extent and hillshade) else None
+        if bounds is None:
+            raise _error(404, "no relief for this data folder (no coverage, or outside the embedded terrain)")
+        png = small.get(("hillshade", bounds), lambda: render_hillshade(bounds))
+        return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+
+    @app.get("/api/scenarios", summary="Scenarios that can be replayed")
+    def scenarios() -> dict[str, Any]:
+        """Built-in scenarios and the data folder's scenario files, each with whether it loads against the
+        catalog in use (and why not); ``default`` is the one the page opens."""
+        from iadsim.scenario import builtin_scenarios
+
+        out = []
+        for source, names in (("data", scenario_files(root)), ("builtin", sorted(builtin_scenarios()))):
+            for name in names:
+                entry: dict[str, Any] = {"name": name, "source": source}
+                try:
+                    sc = resolve(name)
+                except HTTPException as exc:
+                    entry |= {"valid": False, "error": exc.detail}
+                else:
+                    entry |= {
+                        "valid": True,
+                        "title": sc.name,
+                        "description": sc.description,
+                        "duration_s": sc.duration_s,
+                        "threats": sum(r.count for r in sc.raids),
+                        "units": [u.name for u in sc.units],
+                    }
+                out.append(entry)
+        valid = [e["name"] for e in out if e["valid"]]
+        study = (study_info() or {}).get("name")
+        default = study if study in valid else (valid[0] if valid else None)
+        return {"scenarios": out, "default": default}
+
+    @app.get("/api/routes", summary="A scenario's routes, units and assets (GeoJSON)")
+    def routes(
+        scenario: Annotated[str, Query(min_length=1, max_length=200, description="Built-in name or file")],
+    ) -> JSONResponse:
+        """Raid routes as great-circle lines, units and battalions, defended assets."""
+        return JSONResponse(routes_geojson(resolve(scenario), get_catalog()))
+
+    @app.get("/api/replay", summary="Replay of one engine run")
+    def replay(
+        scenario: Annotated[str, Query(min_length=1, max_length=200, description="Built-in name or file")],
+        seed: Annotated[int, Query(description="Random seed of the run (0 to 2^32 - 1)")] = 1,
+        step_s: Annotated[float | None, Query(description="Sampling of positions, s (1 to 600)")] = None,
+    ) -> JSONResponse:
+        """Runs the engine once (cached per scenario, seed and step) and returns each threat's positions
+        every ``step_s`` seconds (``[lat, lon, altitude_m]`` or null when not in the air), its outcome and
+        outcome time, the run's summary and its events."""
+        if seed < 0 or seed > MAX_SEED:
+            raise _error(400, f"seed must be between 0 and {MAX_SEED}, not {seed}")
+        step = replay_step_s if step_s is None else step_s
+        if not (math.isfinite(step) and 1.0 <= step <= 600.0):
+            raise _error(400, f"step_s must be between 1 and 600 s, not {step_s}")
+        sc = resolve(scenario)
+
+        def compute() -> dict[str, Any]:
+            try:
+                return replay_run(sc, get_catalog(), seed, step).as_dict()
+            except IadsimError as exc:
+                raise _error(422, f"scenario {scenario!r} cannot run: {exc}") from None
+
+        return JSONResponse(replays.get((scenario, sc.digest, seed, step), compute))
+
+    @app.get("/files/{path:path}", summary="A file of the data folder")
+    def files(path: str) -> FileResponse:
+        """A file inside the data folder (see ``files`` in ``/api/layers``); anything else is a 404."""
+        target = safe_data_path(root, path)
+        if target is None:
+            raise _error(404, "no such file in the data folder")
+        return FileResponse(target)
+
+    return app
