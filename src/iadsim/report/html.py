@@ -305,8 +305,32 @@ def _facts(items: Iterable[tuple[str, str]]) -> str:
     return f"<dl class='facts'>{body}</dl>"
 
 
+#: Embedded PNGs above this size (bytes) are scaled to REPORT_IMAGE_WIDTH px and reduced to 256 colours:
+#: a full-resolution coverage map is about 2 MB, about 0.3 MB after.
+REPORT_IMAGE_MAX_BYTES = 400_000
+REPORT_IMAGE_WIDTH = 1200
+
+
+def _compact(png: bytes) -> bytes:
+    if len(png) <= REPORT_IMAGE_MAX_BYTES:
+        return png
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    width, height = image.size
+    if width > REPORT_IMAGE_WIDTH:
+        image = image.resize(
+            (REPORT_IMAGE_WIDTH, round(height * REPORT_IMAGE_WIDTH / width)), Image.Resampling.LANCZOS
+        )
+    out = io.BytesIO()
+    image.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(out, format="PNG", optimize=True)
+    return out.getvalue() if out.tell() < len(png) else png
+
+
 def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(_compact(png)).decode("ascii")
 
 
 def _figure(png: bytes, caption: str) -> str:
