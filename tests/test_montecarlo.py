@@ -15,22 +15,17 @@ from iadsim.montecarlo import StudySpec, parse_sweep
 from iadsim.montecarlo.runner import run_study
 from iadsim.montecarlo.stats import summarize, wilson_interval
 from iadsim.scenario import Scenario
+from iadsim.sim.engine import COUNT_FIELDS
 from iadsim.store import StudyStore
+from iadsim.store.studies import OUTCOME_FIELDS
 
 from .test_engine import DATA, _inbound, _point, _scenario
 
-OUTCOME = (
-    "threats",
-    "detected",
-    "engaged",
-    "killed",
-    "leaked",
-    "interceptors_launched",
-    "intercepts",
-    "interceptors_by_type",
-    "first_detection_s",
-    "draws",
-)
+OUTCOME = (*OUTCOME_FIELDS, "interceptors_by_type", "first_detection_s", "draws")
+
+
+def test_store_and_engine_agree_on_the_outcome_fields() -> None:
+    assert OUTCOME_FIELDS == COUNT_FIELDS
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,10 @@ FloatArray = NDArray[np.float64]
 TRACKER_Q_M2PS3 = 10.0
 
 
+#: The integer outcome fields of a run (``iadsim run --json`` and every stored replication).
+COUNT_FIELDS = ("threats", "detected", "engaged", "killed", "leaked", "interceptors_launched", "intercepts")
+
+
 @dataclass(frozen=True)
 class Event:
     """One thing that happened: time (s), kind, and who was involved (-1 / "" when not applicable)."""
@@ -87,17 +91,7 @@ class RunResult:
 
     def summary(self) -> dict[str, Any]:
         """The outcome fields of ``iadsim run --json``."""
-        keys = (
-            "threats",
-            "detected",
-            "engaged",
-            "killed",
-            "leaked",
-            "interceptors_launched",
-            "intercepts",
-            "interceptors_by_type",
-            "first_detection_s",
-        )
+        keys = (*COUNT_FIELDS, "interceptors_by_type", "first_detection_s")
         return {"scenario": self.scenario, "seed": self.seed, **{k: getattr(self, k) for k in keys}}
 
     def events_as_dicts(self) -> list[dict[str, Any]]:

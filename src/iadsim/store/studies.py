@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS replications (
 );
 """
 
+#: The integer outcome fields of a replication (those of :data:`iadsim.sim.engine.COUNT_FIELDS`, kept here so
+#: that the store does not import the engine; a test checks that the two agree).
 OUTCOME_FIELDS = ("threats", "detected", "engaged", "killed", "leaked", "interceptors_launched", "intercepts")
 
 
