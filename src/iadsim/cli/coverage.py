@@ -68,8 +68,10 @@ def floor(
     """
     import numpy as np
 
+    from iadsim.coverage.floor import count_finite, geotiff_floor, preload_kernels, site_floor
+
+    preload_kernels()  # numba starts while the terrain is opened and read
     from iadsim.coverage.export import write_geotiff
-    from iadsim.coverage.floor import geotiff_floor, site_floor
     from iadsim.terrain import GeoTiffTerrain, open_terrain
 
     a, b = parse_pair(site, "--site")
@@ -102,7 +104,7 @@ def floor(
         compress=None if compress == "none" else compress,
     )
     values = result.agl.values
-    in_range = int(np.count_nonzero(np.isfinite(values)))
+    in_range = count_finite(values)
     # fraction seen at ground level and median floor from a regular 1-in-25 sample: exact ones cost as much
     # as the floor itself on large grids
     sample = values[::5, ::5]

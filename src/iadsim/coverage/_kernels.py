@@ -37,7 +37,99 @@ def _omc_sin(p: float) -> tuple[float, float]:
     return omc, sin
 
 
-@njit(cache=True, nogil=True, fastmath={"contract", "arcp", "reassoc"})
+_FAST = {"contract", "arcp", "reassoc"}
+#: Minor-axis cells a transposed (east or west) sweep copies and writes back at a time.
+_BLOCK = 16
+
+
+@njit(cache=True, inline="always")
+def _reach(dk2: float, r2: float, s_minor: float) -> int:
+    """Largest ``m >= 0`` with ``dk2 + (m s_minor)^2 <= r2`` (-1 if none): the cells of a line within range.
+
+    The sweeps of both axes decide a cell's range with this same sum, so that they agree on every cell."""
+    if dk2 > r2:
+        return -1
+    m = int(math.sqrt(r2 - dk2) / s_minor)
+    while dk2 + ((m + 1) * s_minor) ** 2 <= r2:
+        m += 1
+    while m >= 0 and dk2 + (m * s_minor) ** 2 > r2:
+        m -= 1
+    return m
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
+def _line(
+    zl: np.ndarray,
+    ol: np.ndarray,
+    k: int,
+    b0: int,
+    m_lo: int,
+    m_hi: int,
+    h: np.ndarray,
+    u: np.ndarray,
+    p_step: np.ndarray,
+    zs: np.ndarray,
+    kk: int,
+    h0: float,
+    re: float,
+    nodata: float,
+    reach: float,
+    s_major: float,
+    s_minor: float,
+) -> None:
+    """One line of a sweep at major offset ``k``: its cells ``m_lo..m_hi`` from the ``2 kk + 1`` rays'
+    maxima over lines ``1..k-1``, then the rays' samples of this line (``zs`` is scratch space).
+
+    Loops run over slices from 0 so that numba drops its negative-index checks and LLVM vectorises them.
+    """
+    n_rays = 2 * kk + 1
+    inv_re = 1.0 / re
+    inv_k = 1.0 / k
+    dk2 = (k * s_major) ** 2
+    check_nodata = not math.isnan(nodata)
+    if m_hi >= m_lo:
+        zc = zl[b0 + m_lo : b0 + m_hi + 1]
+        oc = ol[b0 + m_lo : b0 + m_hi + 1]
+        for n in range(m_hi - m_lo + 1):
+            m = m_lo + n
+            z_cell = zc[n]
+            d = math.sqrt(dk2 + (m * s_minor) ** 2)
+            f = (m * inv_k + 1.0) * kk
+            i = min(np.uint64(f), np.uint64(n_rays - 2))
+            w = f - i
+            t = (1.0 - w) * h[i] + w * h[i + np.uint64(1)]
+            omc, sn = _omc_sin(d * inv_re)
+            lowest = (h0 + re * omc + re * t * sn) / ((1.0 - omc) - t * sn)
+            floor = lowest - z_cell
+            floor = floor if floor > 0.0 else (0.0 if floor <= 0.0 else floor)  # keeps NaN
+            oc[n] = np.nan if check_nodata and z_cell == nodata else floor
+    # every ray still within range samples this line, for the cells further out; rays are symmetric in u,
+    # so those form the central index range [i_lo, n_rays - 1 - i_lo]
+    r = reach * inv_k
+    if r <= s_major:
+        return
+    u_max = math.sqrt(r * r - s_major * s_major) / s_minor
+    i_lo = 0 if u_max >= 1.0 else int(math.ceil((1.0 - u_max) * kk))
+    i_hi = n_rays - i_lo
+    if i_hi <= i_lo:
+        return
+    last = len(zl) - 1.0
+    j_max = np.uint64(len(zl) - 2)
+    uv, zv = u[i_lo:i_hi], zs[i_lo:i_hi]
+    for n in range(i_hi - i_lo):  # terrain under each ray, linear along the line
+        mf = min(max(uv[n] * k + b0, 0.0), last)
+        j = min(np.uint64(mf), j_max)
+        w = mf - j
+        zv[n] = (1.0 - w) * zl[j] + w * zl[j + np.uint64(1)]
+    hv, pv = h[i_lo:i_hi], p_step[i_lo:i_hi]
+    for n in range(i_hi - i_lo):  # elevation tangents, running maxima
+        z_ray = zv[n]
+        omc, sn = _omc_sin(k * pv[n])
+        t = ((z_ray - h0) - (re + z_ray) * omc) / ((re + z_ray) * sn)
+        hv[n] = t if t > hv[n] else hv[n]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
 def sweep(
     z: np.ndarray,
     nodata: float,
@@ -50,120 +142,87 @@ def sweep(
     s_major: float,
     s_minor: float,
     sign: int,
-    strict: bool,
+    transposed: bool,
 ) -> None:
-    """Sweep one half-plane of a row-major grid, row by row away from the antenna cell (r0, c0).
+    """Sweep one half-plane of the grid ``z`` away from the antenna cell (r0, c0), writing ``out``.
 
-    Cells at row offset ``sign * k > 0`` and column offset ``|m| <= k`` (``< k`` if ``strict``) belong to
-    this sweep. Rays leave the antenna towards every column offset at the last row ``K``; the running
-    maximum elevation tangent of each ray over rows ``1..k-1`` is interpolated linearly between the two
-    rays that bracket a cell's own line. Rows are read and written contiguously; the inner loops have no
-    branches. Missing terrain: NaN samples never raise a ray's maximum and make the cell NaN; an integer
-    ``nodata`` value is low enough (the caller checks) never to raise it, and marks the cell NaN.
+    Not ``transposed``: the north (``sign`` -1) or south (+1) half-plane, line by line along the rows: the
+    cells at row offset ``sign * k > 0`` and column offset ``|m| < k``; the same pass also writes NaN on
+    every cell of those rows beyond ``max_range``. ``transposed``: the west or east half-plane, along the
+    columns (``s_major`` is then the column spacing): the cells at column offset ``sign * k > 0`` and row
+    offset ``|m| <= k`` within range, each block of ``_BLOCK`` columns copied into contiguous lines first
+    and written back after. The four sweeps write disjoint cells, and together every cell but those of the
+    antenna's row beyond range and the antenna's own.
+
+    Rays leave the antenna towards every minor offset at the last line ``K`` (``2 K + 1`` rays); each keeps
+    the running maximum elevation tangent over lines ``1..k-1``, interpolated linearly between the two
+    rays that bracket a cell's own line. Missing terrain: NaN samples never raise a ray's maximum and make
+    the cell NaN; an integer ``nodata`` value is low enough (the caller checks) never to raise it, and
+    marks the cell NaN.
     """
     rows, cols = z.shape
-    k_grid = (rows - 1 - r0) if sign > 0 else r0
+    if transposed:
+        a0, b0, n_major, n_minor = c0, r0, cols, rows
+    else:
+        a0, b0, n_major, n_minor = r0, c0, rows, cols
+    k_grid = (n_major - 1 - a0) if sign > 0 else a0
     k_range = int(math.ceil(max_range / s_major)) + 1
     big_k = min(k_grid, k_range)
+    r2 = max_range * max_range
+    if not transposed:  # rows beyond range
+        for k in range(big_k + 1, k_grid + 1):
+            out[a0 + sign * k, :] = np.nan
     if big_k < 1:
         return
     n_rays = 2 * big_k + 1
     h = np.full(n_rays, _NO_SAMPLE)
     u = np.empty(n_rays)
-    step = np.empty(n_rays)
+    p_step = np.empty(n_rays)  # central angle per line along each ray
     for i in range(n_rays):
         u[i] = -1.0 + i / big_k
-        step[i] = math.sqrt(s_major * s_major + (u[i] * s_minor) ** 2)
-    inv_re = 1.0 / re
-    check_nodata = not math.isnan(nodata)
-    last_col = cols - 1.0
-    for k in range(1, big_k + 1):
-        a = r0 + sign * k
-        zrow = z[a]
-        orow = out[a]
-        inv_k = 1.0 / k
-        dk2 = (k * s_major) ** 2
-        # cells at row offset k within range, from the rays' maxima over rows 1..k-1
-        if dk2 <= max_range * max_range:
-            m_hi = k - 1 if strict else k
-            m_range = int(math.sqrt(max_range * max_range - dk2) / s_minor)
-            m_hi = min(m_hi, m_range, cols - 1 - c0)
-            m_lo = max(-(k - 1 if strict else k), -m_range, -c0)
-            for m in range(m_lo, m_hi + 1):
-                zc = zrow[c0 + m]
-                d = math.sqrt(dk2 + (m * s_minor) ** 2)
-                f = (m * inv_k + 1.0) * big_k
-                i = min(int(f), n_rays - 2)
-                w = f - i
-                t = (1.0 - w) * h[i] + w * h[i + 1]
-                omc, sn = _omc_sin(d * inv_re)
-                lowest = (h0 + re * omc + re * t * sn) / ((1.0 - omc) - t * sn)
-                floor = lowest - zc
-                floor = floor if floor > 0.0 else (0.0 if floor <= 0.0 else floor)  # keeps NaN
-                if check_nodata and zc == nodata:
-                    floor = np.nan
-                orow[c0 + m] = floor
-        # every ray still within range samples row k, for the cells further out; rays are symmetric in u,
-        # so those form the central index range [i_lo, n_rays - 1 - i_lo]
-        reach = (max_range + s_major) * inv_k
-        if reach <= s_major:
-            continue
-        u_max = math.sqrt(reach * reach - s_major * s_major) / s_minor
-        i_lo = 0 if u_max >= 1.0 else int(math.ceil((1.0 - u_max) * big_k))
-        for i in range(i_lo, n_rays - i_lo):
-            d = k * step[i]
-            mf = min(max(u[i] * k + c0, 0.0), last_col)
-            j = min(int(mf), cols - 2)
-            w = mf - j
-            zs = (1.0 - w) * zrow[j] + w * zrow[j + 1]
-            omc, sn = _omc_sin(d * inv_re)
-            t = ((zs - h0) - (re + zs) * omc) / ((re + zs) * sn)
-            h[i] = t if t > h[i] else h[i]
+        p_step[i] = math.sqrt(s_major * s_major + (u[i] * s_minor) ** 2) / re
+    zs = np.empty(n_rays)
+    reach = max_range + s_major
+    nb = _BLOCK if transposed else 1
+    zb = np.empty((nb, n_minor), z.dtype)
+    ob = np.empty((nb, n_minor), out.dtype)
+    lo = np.empty(nb, np.int64)
+    hi = np.empty(nb, np.int64)
+    for kb in range(1, big_k + 1, nb):
+        ke = min(kb + nb, big_k + 1)
+        if transposed:  # copy the block's columns, within reach, into lines
+            for b in range(max(b0 - ke - 1, 0), min(b0 + ke + 1, n_minor - 1) + 1):
+                for k in range(kb, ke):
+                    zb[k - kb, b] = z[b, a0 + sign * k]
+        for k in range(kb, ke):
+            m_range = _reach((k * s_major) ** 2, r2, s_minor)
+            if transposed:
+                zl, ol = zb[k - kb], ob[k - kb]
+                m_hi = min(k, m_range, n_minor - 1 - b0)
+                m_lo = max(-k, -m_range, -b0)
+            else:
+                a = a0 + sign * k
+                zl, ol = z[a], out[a]
+                m_hi = min(k - 1, m_range, n_minor - 1 - b0)
+                m_lo = max(-(k - 1), -m_range, -b0)
+                ol[: max(b0 - m_range, 0)] = np.nan
+                ol[b0 + m_range + 1 :] = np.nan
+            lo[k - kb], hi[k - kb] = m_lo, m_hi
+            _line(zl, ol, k, b0, m_lo, m_hi, h, u, p_step, zs, big_k, h0, re, nodata, reach, s_major, s_minor)
+        if transposed:  # write the block's cells back, row by row
+            for b in range(max(b0 - ke, 0), min(b0 + ke, n_minor - 1) + 1):
+                m = b - b0
+                for k in range(kb, ke):
+                    if lo[k - kb] <= m <= hi[k - kb]:
+                        out[b, a0 + sign * k] = ob[k - kb, b]
 
 
 @njit(cache=True, nogil=True)
-def transpose(a: np.ndarray, out: np.ndarray, i0: int, i1: int) -> None:
-    """Write rows ``i0..i1`` of ``a`` as columns of ``out`` (its transpose), by 64 x 64 blocks."""
+def count_finite(a: np.ndarray, i0: int, i1: int) -> int:
+    """Number of finite values in rows ``i0..i1`` of ``a``."""
+    n = 0
     cols = a.shape[1]
-    for b0 in range(i0, i1, 64):
-        b1 = min(b0 + 64, i1)
-        for j0 in range(0, cols, 64):
-            j1 = min(j0 + 64, cols)
-            for i in range(b0, b1):
-                for j in range(j0, j1):
-                    out[j, i] = a[i, j]
-
-
-@njit(cache=True, nogil=True)
-def fill_nan(a: np.ndarray, i0: int, i1: int) -> None:
-    """Set rows ``i0..i1`` of ``a`` to NaN."""
     for i in range(i0, i1):
-        a[i, :] = np.nan
-
-
-@njit(cache=True, nogil=True)
-def merge_transposed(
-    out: np.ndarray,
-    out_t: np.ndarray,
-    r0: int,
-    c0: int,
-    sx: float,
-    sy: float,
-    max_range: float,
-    i0: int,
-    i1: int,
-) -> None:
-    """Copy into rows ``i0..i1`` of ``out`` the east and west sweeps' cells from ``out_t`` (their transposed
-    layout): those with ``|dc| >= |dr|`` from the antenna cell (r0, c0), within ``max_range``."""
-    cols = out.shape[1]
-    r2 = max_range * max_range
-    for b0 in range(i0, i1, 64):
-        b1 = min(b0 + 64, i1)
-        for j0 in range(0, cols, 64):
-            j1 = min(j0 + 64, cols)
-            for i in range(b0, b1):
-                dr = abs(i - r0)
-                for j in range(j0, j1):
-                    dc = abs(j - c0)
-                    if dc >= dr and dc > 0 and (dc * sx) ** 2 + (dr * sy) ** 2 <= r2:
-                        out[i, j] = out_t[j, i]
+        for j in range(cols):
+            n += 1 if math.isfinite(a[i, j]) else 0
+    return n

@@ -17,8 +17,11 @@ experiments", 6th Int. Symp. on Spatial Data Handling (1994); GDAL ``gdal_viewsh
 from __future__ import annotations
 
 import os
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -27,14 +30,14 @@ from numpy.typing import NDArray
 from pyproj import Transformer
 
 from iadsim import physics
-from iadsim.coverage import _kernels as _k
-from iadsim.coverage._kernels import MAX_CENTRAL_ANGLE
 from iadsim.errors import InputError
 from iadsim.terrain import GeoTiffTerrain, Terrain
 from iadsim.terrain.grid import WGS84, Grid
 
 FloatArray = NDArray[np.float64]
 
+#: Largest central angle the kernels serve (2,500 km on a 4/3 earth; ``_kernels.MAX_CENTRAL_ANGLE``).
+MAX_CENTRAL_ANGLE = 0.3
 #: Integer nodata values below this (m) can never block a line of sight and are left in place for speed.
 LOWEST_NODATA_M = -1000.0
 
@@ -43,18 +46,35 @@ LOWEST_NODATA_M = -1000.0
 class Floor:
     """A radar floor and how it was computed.
 
-    ``agl`` holds metres above the terrain (NaN out of range or without terrain data); ``terrain`` the
-    terrain heights on the same grid; ``antenna_amsl_m`` the antenna height above sea level.
+    ``agl`` holds metres above the terrain (NaN out of range or without terrain data); ``dem`` the terrain
+    window it was computed on, on the same grid, in the DEM's own data type (``dem_nodata`` marks missing
+    cells of an integer DEM); :attr:`terrain` the same heights as floats with NaN where missing;
+    ``antenna_amsl_m`` the antenna height above sea level.
     """
 
     agl: Grid
-    terrain: Grid
+    dem: Grid
     row: int
     col: int
     antenna_amsl_m: float
     mast_m: float
     k: float
     max_range_m: float
+    dem_nodata: float | None = None
+
+    @property
+    def terrain(self) -> Grid:
+        """Terrain heights (m above sea level) on the floor's grid: floats, NaN where missing.
+
+        Converted from an integer DEM on first use only (the command line, which writes the floor alone,
+        never pays for it)."""
+        if np.issubdtype(self.dem.values.dtype, np.floating):
+            return self.dem
+        cached: Grid | None = self.__dict__.get("_terrain")
+        if cached is None:
+            cached = self.dem.with_values(_as_float(self.dem.values, self.dem_nodata))
+            object.__setattr__(self, "_terrain", cached)
+        return cached
 
     @property
     def amsl(self) -> Grid:
@@ -134,16 +154,16 @@ def radar_floor(
             f"({MAX_CENTRAL_ANGLE * re / 1e3:.0f} km)"
         )
     out = _sweep_all(z, nd, row - r_lo, col - c_lo, h0, re, float(max_range_m), sx, sy)
-    terrain = window if np.issubdtype(z.dtype, np.floating) else window.with_values(_as_float(z, nodata))
     return Floor(
         agl=window.with_values(out, source=f"radar floor over {dem.source}".strip()),
-        terrain=terrain,
+        dem=window,
         row=row - r_lo,
         col=col - c_lo,
         antenna_amsl_m=h0,
         mast_m=mast_m,
         k=k,
         max_range_m=max_range_m,
+        dem_nodata=nodata,
     )
 
 
@@ -226,7 +246,7 @@ def geotiff_floor(
     row, col = own.index_of(x, y)
     return Floor(
         agl=own.with_values(values, source=f"radar floor over {terrain.identity}"),
-        terrain=own,
+        dem=own,
         row=row,
         col=col,
         antenna_amsl_m=local.antenna_amsl_m,
@@ -234,6 +254,55 @@ def geotiff_floor(
         k=k,
         max_range_m=max_range_m,
     )
+
+
+def preload_kernels() -> threading.Thread:
+    """Start numba and load the floor's kernels from its cache in a background thread; returns the thread.
+
+    Numba costs about half a second in a new process (its import, then its type system on the first call of
+    any compiled function), all of it Python that holds the GIL. A command line that calls this first and
+    then reads the terrain (which releases the GIL) overlaps the two; :func:`radar_floor` needs no call to
+    this, and waits for the thread (through the import lock and numba's compiler lock) if it is still busy.
+
+    For short-lived processes: while numba's type system starts, ``scipy`` and ``scipy.linalg`` are marked
+    unimportable unless already imported, which keeps numba from importing SciPy's linear algebra (a sixth
+    of a second) only to learn whether BLAS is there; numba then uses its own loops for ``np.convolve`` and
+    ``np.correlate`` on floats in this process and still finds BLAS when a function calls ``np.dot``. No
+    other thread of the process may import SciPy meanwhile.
+    """
+    thread = threading.Thread(target=_load_kernels, name="iadsim-numba-start", daemon=True)
+    thread.start()
+    return thread
+
+
+def _load_kernels() -> ModuleType:
+    hidden = [name for name in ("scipy", "scipy.linalg") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        from iadsim.coverage import _kernels as _k
+
+        _k.count_finite(np.empty((1, 1), np.float32), 0, 1)  # starts numba's type system, loads its cache
+        return _k
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
+def count_finite(values: NDArray[np.floating]) -> int:
+    """Number of finite cells of a 2-D float array (the cells of a floor within range), on two threads."""
+    from iadsim.coverage import _kernels as _k
+
+    rows = values.shape[0]
+    if rows < 2 or (os.cpu_count() or 1) < 2:
+        return int(_k.count_finite(values, 0, rows))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = [
+            pool.submit(_k.count_finite, values, 0, rows // 2),
+            pool.submit(_k.count_finite, values, rows // 2, rows),
+        ]
+        return sum(int(p.result()) for p in parts)
 
 
 def _sweep_all(
@@ -247,43 +316,40 @@ def _sweep_all(
     sx: float,
     sy: float,
 ) -> NDArray[np.float32]:
-    """Run the kernels of :mod:`._kernels` on two threads (they release the GIL).
+    """Run the four half-plane sweeps of :mod:`._kernels` on two threads (they release the GIL).
 
-    North and south are swept on ``z``, east and west on its transpose, so that every sweep reads and
-    writes whole rows; the east/west results are transposed back at the end. Threads rather than numba's
-    parallel runtime, which costs half a second to start in every new process. Arrays are allocated here,
-    by numpy (which backs large arrays with transparent huge pages).
+    North and south sweep along the rows, east and west along the columns (by blocks of columns copied
+    into lines); together they write every cell of the result once, NaN beyond ``max_range``. Threads
+    rather than numba's parallel runtime, which costs half a second to start in every new process.
     """
+    from iadsim.coverage import _kernels as _k
+
     rows, cols = z.shape
     out = np.empty(z.shape, dtype=np.float32)
-    z_t = np.empty((cols, rows), dtype=z.dtype)
-    out_t = np.empty((cols, rows), dtype=np.float32)  # the sweeps write every cell that is read back
+    tasks = [  # east, west, south, north: (sign, along the columns, spacing along the sweep, across it)
+        (1, True, sx, sy),
+        (-1, True, sx, sy),
+        (1, False, sy, sx),
+        (-1, False, sy, sx),
+    ]
+    # largest half-planes first, so that both workers finish together
+    extent = [cols - 1 - c0, c0, rows - 1 - r0, r0]
+    order = sorted(range(4), key=lambda i: -min(extent[i], max_range / tasks[i][2]))
     workers = min(2, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-
-        def halves(fn: Any, *args: Any) -> None:
-            cut = rows // 2
-            for job in [pool.submit(fn, *args, 0, cut), pool.submit(fn, *args, cut, rows)]:  # type: ignore[call-arg]
-                job.result()
-
-        halves(_k.fill_nan, out)
-        halves(_k.transpose, z, z_t)
-        tasks = [
-            (z_t, out_t, c0, r0, sx, sy, 1, False),
-            (z_t, out_t, c0, r0, sx, sy, -1, False),
-            (z, out, r0, c0, sy, sx, 1, True),
-            (z, out, r0, c0, sy, sx, -1, True),
-        ]
-        # largest half-planes first, so that both workers finish together
-        extent = [cols - 1 - c0, c0, rows - 1 - r0, r0]
-        order = sorted(range(4), key=lambda i: -min(extent[i], max_range / (sx if i < 2 else sy)))
         jobs = [
-            pool.submit(_k.sweep, zz, nodata, oo, a, b, h0, re, max_range, s1, s2, sign, strict)
-            for zz, oo, a, b, s1, s2, sign, strict in (tasks[i] for i in order)
+            pool.submit(_k.sweep, z, nodata, out, r0, c0, h0, re, max_range, s1, s2, sign, along_cols)
+            for sign, along_cols, s1, s2 in (tasks[i] for i in order)
         ]
         for job in jobs:
             job.result()
-        halves(_k.merge_transposed, out, out_t, r0, c0, sx, sy, max_range)
+    # the antenna's row beyond range (the sweeps of the columns write only cells within range)
+    r2 = max_range * max_range
+    kr = int(max_range / sx) + 1
+    while kr >= 0 and (kr * sx) ** 2 > r2:
+        kr -= 1
+    out[r0, c0 + kr + 1 :] = np.nan
+    out[r0, : max(c0 - kr, 0)] = np.nan
     out[r0, c0] = 0.0
     return out
 
