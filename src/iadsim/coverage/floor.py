@@ -219,7 +219,8 @@ def geotiff_floor(
         r, c = int(np.floor(row)), int(np.floor(col))
         if not (0 <= r < terrain.shape[0] and 0 <= c < terrain.shape[1]):
             raise InputError(f"the site ({x:.1f}, {y:.1f}) lies outside the DEM {terrain.path}")
-        nr, nc = int(np.ceil(max_range_m / sy)) + 1, int(np.ceil(max_range_m / sx)) + 1
+        # exactly the window radar_floor sweeps, so that it needs no contiguous copy
+        nr, nc = int(np.ceil(max_range_m / sy)), int(np.ceil(max_range_m / sx))
         window, nodata = terrain.read_window(r - nr, c - nc, 2 * nr + 1, 2 * nc + 1)
         return radar_floor(window, x, y, mast_m, k, max_range_m, nodata=nodata)
     lon, lat = x, y
@@ -324,6 +325,7 @@ def _sweep_all(
     """
     from iadsim.coverage import _kernels as _k
 
+    z = np.ascontiguousarray(z)  # the kernels are compiled for (and vectorised on) C-contiguous rows
     rows, cols = z.shape
     out = np.empty(z.shape, dtype=np.float32)
     tasks = [  # east, west, south, north: (sign, along the columns, spacing along the sweep, across it)
