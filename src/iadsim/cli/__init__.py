@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from iadsim import __version__
 from iadsim.cli import catalog, coverage, demo, mc, radar, report, scenario, serve
 from iadsim.cli._common import err_console, state
 from iadsim.errors import IadsimError
@@ -36,6 +35,8 @@ app.command("serve")(serve.serve)
 
 def _version(value: bool) -> None:
     if value:
+        from iadsim import __version__  # read from the package metadata: only when asked for
+
         typer.echo(f"iadsim {__version__}")
         raise typer.Exit()
 

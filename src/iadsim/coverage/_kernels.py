@@ -39,7 +39,7 @@ def _omc_sin(p: float) -> tuple[float, float]:
 
 _FAST = {"contract", "arcp", "reassoc"}
 #: Minor-axis cells a transposed (east or west) sweep copies and writes back at a time.
-_BLOCK = 16
+_BLOCK = 32
 
 
 @njit(cache=True, inline="always")
@@ -76,9 +76,12 @@ def _line(
     reach: float,
     s_major: float,
     s_minor: float,
+    zfb: np.ndarray,
+    dzb: np.ndarray,
 ) -> None:
     """One line of a sweep at major offset ``k``: its cells ``m_lo..m_hi`` from the ``2 kk + 1`` rays'
-    maxima over lines ``1..k-1``, then the rays' samples of this line (``zs`` is scratch space).
+    maxima over lines ``1..k-1``, then the rays' samples of this line (``zs``, ``zfb`` and ``dzb``: scratch
+    space, as long as the rays and the line).
 
     Loops run over slices from 0 so that numba drops its negative-index checks and LLVM vectorises them.
     """
@@ -88,21 +91,25 @@ def _line(
     dk2 = (k * s_major) ** 2
     check_nodata = not math.isnan(nodata)
     if m_hi >= m_lo:
+        n_cells = m_hi - m_lo + 1
+        tc = zs[:n_cells]
+        i_max = np.uint64(n_rays - 2)
+        for n in range(n_cells):  # each cell's horizon, between the two rays that bracket it
+            f = ((m_lo + n) * inv_k + 1.0) * kk
+            i = min(np.uint64(f), i_max)
+            w = f - i
+            tc[n] = (1.0 - w) * h[i] + w * h[i + np.uint64(1)]
         zc = zl[b0 + m_lo : b0 + m_hi + 1]
         oc = ol[b0 + m_lo : b0 + m_hi + 1]
-        for n in range(m_hi - m_lo + 1):
-            m = m_lo + n
+        for n in range(n_cells):  # the height of that horizon over the cell
             z_cell = zc[n]
-            d = math.sqrt(dk2 + (m * s_minor) ** 2)
-            f = (m * inv_k + 1.0) * kk
-            i = min(np.uint64(f), np.uint64(n_rays - 2))
-            w = f - i
-            t = (1.0 - w) * h[i] + w * h[i + np.uint64(1)]
+            t = tc[n]
+            d = math.sqrt(dk2 + ((m_lo + n) * s_minor) ** 2)
             omc, sn = _omc_sin(d * inv_re)
             lowest = (h0 + re * omc + re * t * sn) / ((1.0 - omc) - t * sn)
             floor = lowest - z_cell
             floor = floor if floor > 0.0 else (0.0 if floor <= 0.0 else floor)  # keeps NaN
-            oc[n] = np.nan if check_nodata and z_cell == nodata else floor
+            oc[n] = np.nan if (z_cell == nodata) & check_nodata else floor
     # every ray still within range samples this line, for the cells further out; rays are symmetric in u,
     # so those form the central index range [i_lo, n_rays - 1 - i_lo]
     r = reach * inv_k
@@ -113,14 +120,21 @@ def _line(
     i_hi = n_rays - i_lo
     if i_hi <= i_lo:
         return
-    last = len(zl) - 1.0
-    j_max = np.uint64(len(zl) - 2)
+    c_lo = max(b0 - k, 0)
+    c_hi = min(b0 + k + 1, len(zl) - 1)
+    seg = zl[c_lo : c_hi + 1]
+    zf, dz = zfb[: c_hi - c_lo], dzb[: c_hi - c_lo]
+    for q in range(c_hi - c_lo):  # the line as floats, with the slope to the next cell
+        zf[q] = seg[q]
+        dz[q] = seg[q + 1] - zf[q]
+    last = float(c_hi - c_lo)
+    j_max = np.uint64(c_hi - c_lo - 1)
+    off = float(b0 - c_lo)
     uv, zv = u[i_lo:i_hi], zs[i_lo:i_hi]
     for n in range(i_hi - i_lo):  # terrain under each ray, linear along the line
-        mf = min(max(uv[n] * k + b0, 0.0), last)
+        mf = min(max(uv[n] * k + off, 0.0), last)
         j = min(np.uint64(mf), j_max)
-        w = mf - j
-        zv[n] = (1.0 - w) * zl[j] + w * zl[j + np.uint64(1)]
+        zv[n] = zf[j] + (mf - j) * dz[j]
     hv, pv = h[i_lo:i_hi], p_step[i_lo:i_hi]
     for n in range(i_hi - i_lo):  # elevation tangents, running maxima
         z_ray = zv[n]
@@ -182,6 +196,8 @@ def sweep(
         u[i] = -1.0 + i / big_k
         p_step[i] = math.sqrt(s_major * s_major + (u[i] * s_minor) ** 2) / re
     zs = np.empty(n_rays)
+    zfb = np.empty(n_minor)
+    dzb = np.empty(n_minor)
     reach = max_range + s_major
     nb = _BLOCK if transposed else 1
     zb = np.empty((nb, n_minor), z.dtype)
@@ -191,9 +207,17 @@ def sweep(
     for kb in range(1, big_k + 1, nb):
         ke = min(kb + nb, big_k + 1)
         if transposed:  # copy the block's columns, within reach, into lines
+            nk = ke - kb
+            c_first = a0 + kb if sign > 0 else a0 - ke + 1  # the block's columns, left to right
             for b in range(max(b0 - ke - 1, 0), min(b0 + ke + 1, n_minor - 1) + 1):
-                for k in range(kb, ke):
-                    zb[k - kb, b] = z[b, a0 + sign * k]
+                seg = z[b, c_first : c_first + nk]
+                ub = np.uint64(b)
+                if sign > 0:
+                    for q in range(nk):
+                        zb[q, ub] = seg[q]
+                else:
+                    for q in range(nk):
+                        zb[q, ub] = seg[nk - 1 - q]
         for k in range(kb, ke):
             m_range = _reach((k * s_major) ** 2, r2, s_minor)
             if transposed:
@@ -208,13 +232,35 @@ def sweep(
                 ol[: max(b0 - m_range, 0)] = np.nan
                 ol[b0 + m_range + 1 :] = np.nan
             lo[k - kb], hi[k - kb] = m_lo, m_hi
-            _line(zl, ol, k, b0, m_lo, m_hi, h, u, p_step, zs, big_k, h0, re, nodata, reach, s_major, s_minor)
+            _line(
+                zl,
+                ol,
+                k,
+                b0,
+                m_lo,
+                m_hi,
+                h,
+                u,
+                p_step,
+                zs,
+                big_k,
+                h0,
+                re,
+                nodata,
+                reach,
+                s_major,
+                s_minor,
+                zfb,
+                dzb,
+            )
         if transposed:  # write the block's cells back, row by row
             for b in range(max(b0 - ke, 0), min(b0 + ke, n_minor - 1) + 1):
                 m = b - b0
-                for k in range(kb, ke):
-                    if lo[k - kb] <= m <= hi[k - kb]:
-                        out[b, a0 + sign * k] = ob[k - kb, b]
+                seg = out[b, c_first : c_first + nk]
+                ub = np.uint64(b)
+                for q in range(nk):
+                    if lo[q] <= m <= hi[q]:
+                        seg[q if sign > 0 else nk - 1 - q] = ob[q, ub]
 
 
 @njit(cache=True, nogil=True)

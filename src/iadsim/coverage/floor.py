@@ -16,6 +16,7 @@ experiments", 6th Int. Symp. on Spatial Data Handling (1994); GDAL ``gdal_viewsh
 
 from __future__ import annotations
 
+import mmap
 import os
 import sys
 import threading
@@ -323,11 +324,11 @@ def _sweep_all(
     into lines); together they write every cell of the result once, NaN beyond ``max_range``. Threads
     rather than numba's parallel runtime, which costs half a second to start in every new process.
     """
-    from iadsim.coverage import _kernels as _k
-
     z = np.ascontiguousarray(z)  # the kernels are compiled for (and vectorised on) C-contiguous rows
     rows, cols = z.shape
-    out = np.empty(z.shape, dtype=np.float32)
+    out = _prefaulted(z.shape, np.dtype(np.float32))  # before the kernels, which numba may still be loading
+    from iadsim.coverage import _kernels as _k
+
     tasks = [  # east, west, south, north: (sign, along the columns, spacing along the sweep, across it)
         (1, True, sx, sy),
         (-1, True, sx, sy),
@@ -354,6 +355,26 @@ def _sweep_all(
     out[r0, : max(c0 - kr, 0)] = np.nan
     out[r0, c0] = 0.0
     return out
+
+
+#: Arrays from this size on are mapped with all their pages at once (:func:`_prefaulted`).
+_PREFAULT_BYTES = 1 << 26
+
+
+def _prefaulted(shape: tuple[int, ...], dtype: np.dtype[Any]) -> NDArray[Any]:
+    """An uninitialised C-contiguous array whose memory the kernel maps in one call (``MAP_POPULATE``).
+
+    Every page of a fresh array costs a page fault on its first write; mapped at once, they cost less
+    (0.06 s against 0.09 s for 244 MB), in one system call that releases the GIL, so that it overlaps
+    whatever holds the GIL meanwhile (numba still starting, in the command line). Small arrays, and
+    systems without ``MAP_POPULATE``, get ``np.empty``.
+    """
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    populate = getattr(mmap, "MAP_POPULATE", 0)
+    if nbytes < _PREFAULT_BYTES or not populate:
+        return np.empty(shape, dtype)
+    buffer = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
+    return np.frombuffer(buffer, dtype).reshape(shape)
 
 
 def _as_float(z: NDArray[np.generic], nodata: float | None) -> NDArray[np.float32]:

