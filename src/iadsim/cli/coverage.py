@@ -156,11 +156,14 @@ def _floor(
         "antenna_amsl_m": f"{result.antenna_amsl_m:.2f}",
         "max_range_m": f"{max_range_m:g}",
     }
-    # An existing output is removed before the new one is written (as gdal_viewshed does), not replaced by
-    # renaming over it: on ext4 that makes the kernel flush the new file to disk at once (auto_da_alloc),
-    # 0.13 s at 100 m. The new file is still written under a temporary name and renamed when complete.
-    out.unlink(missing_ok=True)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # GDAL writes without the GIL; summarise meanwhile
+    # An existing output is moved aside and deleted while the new one is written (as gdal_viewshed deletes
+    # it first), not replaced by renaming the new file over it: on ext4 that makes the kernel flush the new
+    # file to disk at once (auto_da_alloc), 0.13 s at 100 m. The new file is still written under a
+    # temporary name and renamed when complete.
+    old = _move_aside(out)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # GDAL writes without the GIL; summarise meanwhile
+        if old is not None:
+            pool.submit(old.unlink, missing_ok=True)
         written = pool.submit(
             write_geotiff,
             result.agl,
@@ -200,6 +203,15 @@ def _floor(
         f"cells in range: {in_range:,}; visible at ground level: {100 * at_ground:.1f}%; "
         f"median floor {median:.0f} m"
     )
+
+
+def _move_aside(path: Path) -> Path | None:
+    """Rename an existing file at ``path`` to a hidden name beside it; returns that name (None if none)."""
+    if not path.is_file():
+        return None
+    aside = path.with_name(f".{path.name}.{os.getpid()}.old")
+    path.rename(aside)
+    return aside
 
 
 @app.command("map")

@@ -269,8 +269,9 @@ def preload_kernels() -> threading.Thread:
     For short-lived processes: while numba's type system starts, ``scipy`` and ``scipy.linalg`` are marked
     unimportable unless already imported, which keeps numba from importing SciPy's linear algebra (a sixth
     of a second) only to learn whether BLAS is there; numba then uses its own loops for ``np.convolve`` and
-    ``np.correlate`` on floats in this process and still finds BLAS when a function calls ``np.dot``. No
-    other thread of the process may import SciPy meanwhile.
+    ``np.correlate`` on floats in this process and still finds BLAS when a function calls ``np.dot``. So is
+    ``yaml`` while numba is imported, unless a ``.numba_config.yaml`` (the only thing numba reads it for) is
+    in the working directory: 0.03 s. No other thread of the process may import these meanwhile.
     """
     thread = threading.Thread(target=_load_kernels, name="iadsim-numba-start", daemon=True)
     thread.start()
@@ -278,13 +279,17 @@ def preload_kernels() -> threading.Thread:
 
 
 def _load_kernels() -> ModuleType:
-    hidden = [name for name in ("scipy", "scipy.linalg") if name not in sys.modules]
+    unused = ("scipy", "scipy.linalg") + (() if os.path.exists(".numba_config.yaml") else ("yaml",))
+    hidden = [name for name in unused if name not in sys.modules]
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]
     try:
         from iadsim.coverage import _kernels as _k
 
         _k.count_finite(np.empty((1, 1), np.float32), 0, 1)  # starts numba's type system, loads its cache
+        for dtype in (np.int16, np.float32):  # the usual terrain types: load the sweep for them too
+            z = np.zeros((2, 2), dtype)
+            _k.sweep(z, np.nan, np.empty((2, 2), np.float32), 0, 0, 1.0, 8.5e6, 1.0, 1.0, 1.0, 1, False)
         return _k
     finally:
         for name in hidden:
