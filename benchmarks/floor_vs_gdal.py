@@ -5,9 +5,10 @@
 Needs GDAL's command-line tools (Debian: apt-get install gdal-bin). The GLOBE 30" terrain around Mürted is
 written as a geographic GeoTIFF and warped (gdalwarp, bilinear) to UTM 36N at each resolution. Both tools
 compute the floor (height above ground a target needs to be seen) for a 30 m mast, 400 km range, on the same
-file, whole process against whole process (iadsim's numba cache warmed by a first run, as after install);
-both outputs are uncompressed GeoTIFFs. Both use the same effective earth: GDAL's -cc 0.75 with the file's
-WGS84 semi-major axis is k R = 4/3 * 6,378,137 m, so iadsim runs with k = 4/3 * 6378137 / 6371000.
+file, whole process against whole process (iadsim's numba cache warmed by a first run, as after install),
+taking turns run by run; both outputs are uncompressed GeoTIFFs. Wall-clock and CPU (user + system) times
+are medians. Both use the same effective earth: GDAL's -cc 0.75 with the file's WGS84 semi-major axis is
+k R = 4/3 * 6,378,137 m, so iadsim runs with k = 4/3 * 6378137 / 6371000.
 Errors are measured against the brute-force R3 line-of-sight floor (iadsim.coverage.reference_floor) on the
 same randomly sampled cells.
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,13 +37,19 @@ EXTENT = (100_000, 4_040_000, 1_380_000, 4_950_000)  # UTM 36N, m
 K_GDAL = 4 / 3 * 6_378_137.0 / 6_371_000.0
 
 
-def timed(cmd: list[str], repeat: int) -> tuple[float, list[float]]:
-    times = []
+def timed(cmds: dict[str, list[str]], repeat: int) -> dict[str, dict[str, list[float]]]:
+    """Wall-clock and CPU (user + system) seconds of each command, ``repeat`` times, the commands taking
+    turns so that a change in the machine's load affects them alike."""
+    runs: dict[str, dict[str, list[float]]] = {name: {"wall": [], "cpu": []} for name in cmds}
     for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), times
+        for name, cmd in cmds.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True)
+            runs[name]["wall"].append(time.perf_counter() - t)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            runs[name]["cpu"].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return runs
 
 
 def make_dems(work: Path, resolutions: list[int]) -> dict[int, Path]:
@@ -149,8 +158,11 @@ def run(res: int, dem: Path, work: Path, repeat: int, samples: int) -> dict[str,
         str(ours_out),
     ]
     subprocess.run(ours_cmd, check=True, capture_output=True)  # numba cache
-    t_gdal, all_gdal = timed(gdal_cmd, repeat)
-    t_ours, all_ours = timed(ours_cmd, repeat)
+    load_before = os.getloadavg()[0]
+    runs = timed({"gdal": gdal_cmd, "iadsim": ours_cmd}, repeat)
+    load_after = os.getloadavg()[0]
+    t_gdal, t_ours = (statistics.median(runs[name]["wall"]) for name in ("gdal", "iadsim"))
+    cpu_gdal, cpu_ours = (statistics.median(runs[name]["cpu"]) for name in ("gdal", "iadsim"))
     window, nodata = terrain.read_window(0, 0, *terrain.shape)
     in_process = []
     for _ in range(repeat):
@@ -186,9 +198,18 @@ def run(res: int, dem: Path, work: Path, repeat: int, samples: int) -> dict[str,
         "floor_cells": list(floor.agl.shape),
         "gdal_process_s": t_gdal,
         "iadsim_process_s": t_ours,
+        "gdal_process_cpu_s": cpu_gdal,
+        "iadsim_process_cpu_s": cpu_ours,
         "iadsim_in_process_s": statistics.median(in_process),
         "process_ratio_gdal_over_iadsim": t_gdal / t_ours,
-        "all_runs_s": {"gdal": all_gdal, "iadsim": all_ours, "iadsim_in_process": in_process},
+        "load_average_1min": [load_before, load_after],
+        "all_runs_s": {
+            "gdal": runs["gdal"]["wall"],
+            "iadsim": runs["iadsim"]["wall"],
+            "gdal_cpu": runs["gdal"]["cpu"],
+            "iadsim_cpu": runs["iadsim"]["cpu"],
+            "iadsim_in_process": in_process,
+        },
         "sampled_cells": int(ok.sum()),
         "error_vs_r3_m": {"iadsim": errors(ours_v[ok], ref[ok]), "gdal": errors(gdal_v[ok], ref[ok])},
     }
@@ -218,6 +239,11 @@ def main() -> None:
                 f"iadsim {r['iadsim_process_s']:.2f} s "
                 f"(gdal/iadsim = {r['process_ratio_gdal_over_iadsim']:.2f}); "
                 f"iadsim in-process {r['iadsim_in_process_s']:.2f} s"
+            )
+            print(
+                f"  CPU time (user + system): gdal_viewshed {r['gdal_process_cpu_s']:.2f} s, "
+                f"iadsim {r['iadsim_process_cpu_s']:.2f} s (load average {r['load_average_1min'][0]:.1f} "
+                f"before, {r['load_average_1min'][1]:.1f} after, on {os.cpu_count()} cores)"
             )
             for tool in ("iadsim", "gdal"):
                 s = e[tool]  # type: ignore[index]

@@ -66,6 +66,20 @@ def test_floor_on_a_projected_dem(cli, tmp_path: Path) -> None:  # type: ignore[
     assert value == pytest.approx(float(physics.horizon_height_m(20_000, 30.0)), abs=0.05)
 
 
+def test_floor_replaces_an_existing_output(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # the old file is moved aside and deleted while the new one is written: nothing else is left behind
+    dem = _dem(tmp_path / "flat.tif")
+    out = tmp_path / "floor.tif"
+    out.write_bytes(b"not a GeoTIFF")
+    args = ["--dem", str(dem), "--site", "450250,4399750", "--site-crs", "dem", "--max-range-km", "20"]
+    result = cli("coverage", "floor", *args, "--compress", "none", "--out", str(out), "--json")
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flat.tif", "floor.tif"]
+    with rasterio.open(out) as f:
+        floor = f.read(1)
+    assert json.loads(result.out)["cells_in_range"] == int(np.isfinite(floor).sum())
+
+
 def test_floor_on_the_embedded_terrain(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "floor.tif"
     result = cli(
