@@ -112,28 +112,29 @@ def test_kernel_agrees_with_brute_force_on_real_terrain() -> None:
     assert np.max(f.agl.values[np.isfinite(f.agl.values)]) > 1000  # the terrain does cast shadows
 
 
-@pytest.mark.parametrize("site", [(0, 0), (30, 0), (60, 82), (17, 45), (30, 41), (5, 80)])
+@pytest.mark.parametrize("site", [(0, 0), (150, 0), (300, 619), (80, 310), (150, 300), (20, 600)])
 def test_every_cell_within_range_and_no_other_on_any_window(site: tuple[int, int]) -> None:
     # Rectangular cells (70 m columns, 100 m rows) and sites at corners, edges and inside, so that the range
-    # is clipped differently in each direction; the sweeps along the columns work in blocks of 32 columns
-    # (here two and a part). Every cell within range gets a floor, every other cell NaN, and the floors
-    # follow the R3 reference (rough terrain, few rays: measured median 0.005-0.009 m, 95th percentile
-    # 1.3-1.9 m, largest 9.1 m).
-    rows, cols = 61, 83
+    # is clipped differently in each direction; the sweeps along the columns work in blocks of 256 columns
+    # (here up to one and a part). Every cell within range gets a floor, every other cell NaN, and the
+    # floors follow the R3 reference (rough terrain: measured median 0.001-0.002 m, 95th percentile
+    # 0.3-1.8 m, largest 8.1 m).
+    rows, cols = 301, 620
     r, c = np.indices((rows, cols))
     rng = np.random.default_rng(3)
     z = 200 + 80 * np.sin(r / 7.0) * np.cos(c / 5.0) + rng.normal(0, 5, (rows, cols))
     g = Grid(z.astype(np.float32), Affine(70.0, 0, 0.0, 0, -100.0, rows * 100.0), UTM36, "synthetic")
-    reach = 4512.3  # no cell centre within a millimetre of it
+    reach = 21012.3  # no cell centre within a millimetre of it
     f = radar_floor(g, *_centre(g, *site), mast_m=20.0, k=4 / 3, max_range_m=reach)
     rr, cc = np.indices(f.agl.shape)
     inside = np.hypot((rr - f.row) * 100.0, (cc - f.col) * 70.0) <= reach
     values = f.agl.values
     assert np.isfinite(values[inside]).all() and np.isnan(values[~inside]).all()
     cells = np.argwhere(inside)
+    cells = cells[rng.choice(len(cells), 1000, replace=False)]
     ref = reference_floor(f.terrain, f.row, f.col, f.antenna_amsl_m, cells, k=4 / 3)
-    err = np.abs(values[inside] - ref)
-    assert np.median(err) < 0.02 and np.percentile(err, 95) < 3.0 and err.max() < 15.0
+    err = np.abs(values[cells[:, 0], cells[:, 1]] - ref)
+    assert np.median(err) < 0.01 and np.percentile(err, 95) < 3.0 and err.max() < 15.0
     assert np.nanmax(values) > 300  # the ridges do cast shadows
 
 

@@ -38,8 +38,10 @@ def _omc_sin(p: float) -> tuple[float, float]:
 
 
 _FAST = {"contract", "arcp", "reassoc"}
-#: Minor-axis cells a transposed (east or west) sweep copies and writes back at a time.
-_BLOCK = 32
+#: Columns a sweep along the columns copies into lines, and writes back, at a time: each block visits every
+#: row of the grid once (a new memory page each), so large blocks pay off (measured: 256 columns 0.14 s,
+#: 32 columns 0.16-0.18 s for a 100 m half-plane of 400 km).
+_BLOCK = 256
 
 
 @njit(cache=True, inline="always")
@@ -199,7 +201,7 @@ def sweep(
     zfb = np.empty(n_minor)
     dzb = np.empty(n_minor)
     reach = max_range + s_major
-    nb = _BLOCK if transposed else 1
+    nb = min(_BLOCK, big_k) if transposed else 1
     zb = np.empty((nb, n_minor), z.dtype)
     ob = np.empty((nb, n_minor), out.dtype)
     lo = np.empty(nb, np.int64)
