@@ -287,9 +287,6 @@ def _load_kernels() -> ModuleType:
         from iadsim.coverage import _kernels as _k
 
         _k.count_finite(np.empty((1, 1), np.float32), 0, 1)  # starts numba's type system, loads its cache
-        for dtype in (np.int16, np.float32):  # the usual terrain types: load the sweep for them too
-            z = np.zeros((2, 2), dtype)
-            _k.sweep(z, np.nan, np.empty((2, 2), np.float32), 0, 0, 1.0, 8.5e6, 1.0, 1.0, 1.0, 1, False)
         return _k
     finally:
         for name in hidden:
