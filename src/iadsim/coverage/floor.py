@@ -259,10 +259,11 @@ def geotiff_floor(
 
 
 def preload_kernels() -> threading.Thread:
-    """Start numba and load the floor's kernels from its cache in a background thread; returns the thread.
+    """Start numba in a background thread (its import, and its type system through one cached kernel);
+    returns the thread.
 
-    Numba costs about half a second in a new process (its import, then its type system on the first call of
-    any compiled function), all of it Python that holds the GIL. A command line that calls this first and
+    Numba costs about 0.3 s in a new process (its import, then its type system on the first call of any
+    compiled function), nearly all of it Python that holds the GIL. A command line that calls this first and
     then reads the terrain (which releases the GIL) overlaps the two; :func:`radar_floor` needs no call to
     this, and waits for the thread (through the import lock and numba's compiler lock) if it is still busy.
 
