@@ -22,13 +22,16 @@ import math
 import numpy as np
 from numba import njit
 
-#: Largest central angle the series below serve (2,500 km on a 4/3 earth); the caller checks it.
-MAX_CENTRAL_ANGLE = 0.3
+# The series below serve central angles up to 0.3 rad (2,500 km on a 4/3 earth): the caller checks it
+# (iadsim.coverage.floor.MAX_CENTRAL_ANGLE, kept there so that checking needs no numba).
 #: Elevation tangent of a ray with no terrain sample yet: any real sample exceeds it.
 _NO_SAMPLE = -1e30
+#: Floating-point liberties the kernels take: fused multiply-adds, reciprocals, reassociation (no NaN or
+#: infinity assumptions: NaN marks missing terrain).
+_FAST = {"contract", "arcp", "reassoc"}
 
 
-@njit(cache=True, inline="always", fastmath={"contract", "arcp", "reassoc"})
+@njit(cache=True, inline="always", fastmath=_FAST)
 def _omc_sin(p: float) -> tuple[float, float]:
     """(1 - cos p, sin p) by their Taylor series, exact to 1e-16 for 0 <= p <= 0.3 rad."""
     p2 = p * p
@@ -37,7 +40,6 @@ def _omc_sin(p: float) -> tuple[float, float]:
     return omc, sin
 
 
-_FAST = {"contract", "arcp", "reassoc"}
 #: Columns a sweep along the columns copies into lines, and writes back, at a time: each block visits every
 #: row of the grid once (a new memory page each), so large blocks pay off (measured: 256 columns 0.14 s,
 #: 32 columns 0.16-0.18 s for a 100 m half-plane of 400 km).

@@ -37,7 +37,7 @@ from iadsim.terrain.grid import WGS84, Grid
 
 FloatArray = NDArray[np.float64]
 
-#: Largest central angle the kernels serve (2,500 km on a 4/3 earth; ``_kernels.MAX_CENTRAL_ANGLE``).
+#: Largest central angle the kernels' series serve, rad (2,500 km on a 4/3 earth; see ``_kernels``).
 MAX_CENTRAL_ANGLE = 0.3
 #: Integer nodata values below this (m) can never block a line of sight and are left in place for speed.
 LOWEST_NODATA_M = -1000.0
