@@ -64,10 +64,10 @@ def test_a_killed_worker_does_not_change_the_result(catalog, serial, tmp_path: P
 
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-        Client(cluster) as client,
         StudyStore(tmp_path / "r.duckdb") as store,
     ):
-        pids = list(client.run(os.getpid).values())
+        with Client(cluster) as client:  # (closed before the study: one client per process, as the CLI)
+            pids = list(client.run(os.getpid).values())
         killed: list[int] = []
 
         def progress(done: int, total: int) -> None:

@@ -161,8 +161,7 @@ def _run_dask(
             for pi, label, reps in batches
         ]
         try:
-            for n, fut in enumerate(as_completed(futures)):
-                rows = fut.result()
+            for n, (_, rows) in enumerate(as_completed(futures, with_results=True)):
                 store.add_replications(study_id, rows)
                 result.computed += len(rows)
                 if progress:
