@@ -193,7 +193,7 @@ class _Run:
         self.bn_last_launch = np.full(len(world.battalions), -np.inf)
         #: missile types of each battalion, shortest maximum range first
         self.missile_order = [
-            sorted(range(len(b.missiles)), key=lambda j, b=b: b.missiles[j].max_range_m.value)
+            [j for _, j in sorted((m.max_range_m.value, j) for j, m in enumerate(b.missiles))]
             for b in world.battalions
         ]
         #: single-look SNR (dB) of each threat at 1 m from each radar: the radar equation scales it by R^-4
