@@ -245,3 +245,22 @@ def test_ground_at_one_point_is_the_bilinear_sample(world) -> None:  # type: ign
     got = np.array([world.ground_at(float(a), float(b)) for a, b in zip(x, y, strict=True)])
     np.testing.assert_array_equal(got, expected)
     assert (expected > 0).sum() > 100 and (expected == 0).sum() > 10  # on and off the grid
+
+
+def test_the_worlds_of_uncertainty_draws_share_the_timeline(world) -> None:  # type: ignore[no-untyped-def]
+    from iadsim.montecarlo.uncertainty import apply, disputed_figures
+
+    values = {d.name: d.high for d in disputed_figures(world)}
+    drawn = apply(world, values)
+    assert drawn.timeline is world.timeline
+    # what the timeline depends on is the same in both worlds; what the draws change is not in it
+    for a, b in zip(world.radars, drawn.radars, strict=True):
+        assert (a.x_m, a.y_m, a.antenna_amsl_m) == (b.x_m, b.y_m, b.antenna_amsl_m)
+        assert a.floor_agl_m is b.floor_agl_m
+        assert a.model.instrumented_range_m == b.model.instrumented_range_m
+        assert (a.model.min_elevation_rad, a.model.max_elevation_rad) == (
+            b.model.min_elevation_rad,
+            b.model.max_elevation_rad,
+        )
+    assert drawn.threats.route_s is world.threats.route_s
+    assert any(a.model != b.model for a, b in zip(world.radars, drawn.radars, strict=True))
