@@ -264,3 +264,26 @@ def test_the_worlds_of_uncertainty_draws_share_the_timeline(world) -> None:  # t
         )
     assert drawn.threats.route_s is world.threats.route_s
     assert any(a.model != b.model for a, b in zip(world.radars, drawn.radars, strict=True))
+
+
+def test_detection_kernel_draws_with_the_tabulated_swerling_pd() -> None:
+    from iadsim.sim.engine import _pd_tables
+
+    rng = np.random.default_rng(9)
+    grid, tables = _pd_tables(1e-6)
+    n = 20000
+    snr_1m = rng.uniform(150.0, 260.0, n)
+    slant = rng.uniform(1e3, 6e5, n)
+    sw = rng.integers(0, 5, n)
+    u = rng.random(n)
+    cand = np.arange(n)[rng.random(n) < 0.7]
+    hit = np.empty(cand.size, bool)
+    _kernels.detect(cand, snr_1m, slant, sw, grid[0], grid[1] - grid[0], tables, u[cand], hit)
+    snr = snr_1m[cand] - 40 * np.log10(slant[cand])
+    pd = np.array([np.interp(s, grid, tables[k]) for s, k in zip(snr, sw[cand], strict=True)])
+    head = zip(snr[:200], sw[cand][:200], strict=True)
+    exact = np.array([physics.detection_probability(s, 1e-6, 1, int(k)) for s, k in head])
+    np.testing.assert_allclose(pd[:200], exact, atol=1e-4)  # the table is the physics module's Pd
+    clear = np.abs(u[cand] - pd) > 1e-9
+    np.testing.assert_array_equal(hit[clear], (u[cand] < pd)[clear])
+    assert 0.05 < hit.mean() < 0.95 and (snr < -30).any() and (snr > 80).any()  # both ends of the table

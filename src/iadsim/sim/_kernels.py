@@ -78,6 +78,43 @@ def visible(
         ok[i], slant[i] = _see(px[i], py[i], pz[i], floor_agl, terrain, grid, radar)
 
 
+# ------------------------------------------------------------------------------------------ detection
+
+
+@njit(cache=True, nogil=True)
+def detect(
+    cand: np.ndarray,
+    snr_1m_db: np.ndarray,
+    slant_m: np.ndarray,
+    swerling: np.ndarray,
+    snr0_db: float,
+    dsnr_db: float,
+    tables: np.ndarray,
+    u: np.ndarray,
+    hit: np.ndarray,
+) -> None:
+    """Detection draws of threats ``cand``: ``hit[k] = u[k] < Pd`` of threat ``i = cand[k]``.
+
+    The single-look SNR is ``snr_1m_db[i] - 40 log10(slant_m[i])`` (the radar equation's ``R^-4`` from its
+    value at 1 m); Pd is interpolated linearly in ``tables[swerling[i]]``, tabulated from ``snr0_db`` every
+    ``dsnr_db`` (held at the end values outside the table, as ``numpy.interp``).
+    """
+    n = tables.shape[1]
+    for k in range(cand.shape[0]):
+        i = cand[k]
+        x = (snr_1m_db[i] - 40.0 * math.log10(slant_m[i]) - snr0_db) / dsnr_db
+        row = swerling[i]
+        if x <= 0.0:
+            pd = tables[row, 0]
+        elif x >= n - 1:
+            pd = tables[row, n - 1]
+        else:
+            j = int(x)
+            f = x - j
+            pd = tables[row, j] * (1.0 - f) + tables[row, j + 1] * f
+        hit[k] = u[k] < pd
+
+
 # ------------------------------------------------------------------------------------------ measurement
 
 

@@ -101,6 +101,13 @@ class RunResult:
 
 
 @functools.cache
+def _pd_tables(pfa: float) -> tuple[FloatArray, FloatArray]:
+    """:func:`_pd_table` for Swerling cases 0 to 4, stacked ``(5, n)``, with the SNR grid."""
+    grid = _pd_table(pfa, 0)[0]
+    return grid, np.stack([_pd_table(pfa, sw)[1] for sw in range(5)])
+
+
+@functools.cache
 def _pd_table(pfa: float, swerling: int) -> tuple[FloatArray, FloatArray]:
     """Single-look Pd against SNR from -30 to 80 dB every 0.01 dB, for interpolation in the time loop
     (linear interpolation is within 1e-5 of :func:`iadsim.physics.detection_probability`)."""
@@ -158,8 +165,8 @@ class _Run:
         th = world.threats
         n = th.count
         self.tl = world.timeline
-        sw = np.unique(th.swerling)
-        self.one_swerling = int(sw[0]) if sw.size == 1 else -1
+        self.swerling = np.ascontiguousarray(th.swerling, dtype=np.int64)
+        self.flying = np.zeros(n, dtype=bool)
         self.pos = np.zeros((n, 3))
         self.dead = np.zeros(n, dtype=bool)
         self.arrived = np.zeros(n, dtype=bool)
@@ -207,17 +214,23 @@ class _Run:
 
     # ------------------------------------------------------------------------------------------ motion
     def move(self, step: int, t: float) -> NDArray[np.bool_]:
-        """Threats at ``step``: positions from the world's timeline; those reaching the end of their route
-        leak. Returns which threats are in flight."""
+        """Threats at ``step``: positions from the world's timeline; those launched now start flying, those
+        reaching the end of their route leak. Returns the mask of threats in flight (kept up to date by
+        kills)."""
         tl = self.tl
         self.pos = tl.positions(step)
-        arriving = tl.arrival_step == step
-        if arriving.any():
-            for i in np.flatnonzero(arriving & ~self.dead):
-                self.arrived[i] = True
-                self.leaked_s[i] = t
-                self.log(t, "leak", threat=int(i), detail=self.w.threats.target_id[i])
-        return (tl.start_step <= step) & ~self.dead & ~self.arrived
+        starting = tl.starts.get(step)
+        if starting is not None:
+            self.flying[starting] = True
+        arriving = tl.arrivals.get(step)
+        if arriving is not None:
+            for i in arriving.tolist():
+                if not self.dead[i]:
+                    self.arrived[i] = True
+                    self.flying[i] = False
+                    self.leaked_s[i] = t
+                    self.log(t, "leak", threat=i, detail=self.w.threats.target_id[i])
+        return self.flying
 
     # ----------------------------------------------------------------------------------------- sensing
     def scan(self, t: float, step: int, ri: int, flying: NDArray[np.bool_]) -> None:
@@ -227,20 +240,13 @@ class _Run:
         cand = np.flatnonzero(flying & ok)
         det_idx = cand
         if cand.size:
-            m = radar.model
-            th = w.threats
-            snr = self.snr_1m[ri][cand] - 40.0 * np.log10(slant[cand])
-            if self.one_swerling >= 0:
-                grid, table = _pd_table(m.pfa, self.one_swerling)
-                pd = np.interp(snr, grid, table)
-            else:
-                pd = np.zeros(cand.size)
-                sws = th.swerling[cand]
-                for sw in np.unique(sws):
-                    sel = sws == sw
-                    grid, table = _pd_table(m.pfa, int(sw))
-                    pd[sel] = np.interp(snr[sel], grid, table)
-            det_idx = cand[self.rng.random(cand.size) < pd]
+            grid, tables = _pd_tables(radar.model.pfa)
+            hit = np.empty(cand.size, np.bool_)
+            u = self.rng.random(cand.size)
+            _kernels.detect(
+                cand, self.snr_1m[ri], slant, self.swerling, grid[0], grid[1] - grid[0], tables, u, hit
+            )
+            det_idx = cand[hit]
         truth = det_idx
         xyz = self.pos[det_idx]
         lam = w.scenario.options.false_alarms_per_scan
@@ -331,6 +337,7 @@ class _Run:
                 killed = killed or hit
             if killed:
                 self.dead[e.threat] = True
+                self.flying[e.threat] = False
                 self.killed_s[e.threat] = t
                 self.log(t, "kill", threat=e.threat, track=e.track, battalion=bn.name, missile=e.missile.id)
                 self.track_done[e.unit].add(e.track)
@@ -520,6 +527,7 @@ class _Run:
         for step in range(self.tl.n_steps + 1):
             t = step * sc.step_s
             flying = self.move(step, t)
+            any_flying = bool(flying.any())  # (before this step's kills)
             for ri, period in enumerate(periods):
                 while next_scan[ri] <= t + 1e-9:
                     self.scan(t, step, ri, flying)
@@ -527,7 +535,7 @@ class _Run:
             if self.engagements:
                 self.resolve(t)
             self.fire_control(t)
-            if step >= last_launch and not self.engagements and not flying.any():
+            if step >= last_launch and not self.engagements and not any_flying:
                 break
         return self.result()
 

@@ -63,6 +63,9 @@ class Timeline:
         for _ in range(2):
             arrive = np.where(self._s(arrive) < self._length, arrive + 1, arrive)
         self.arrival_step = arrive
+        #: threats that start flying, and that reach the end of their route, at each step where some do
+        self.starts = _by_step(self.start_step)
+        self.arrivals = _by_step(self.arrival_step)
         self._positions: dict[int, FloatArray] = {}
         self._geometry: dict[tuple[int, int], tuple[BoolArray, FloatArray]] = {}
         self._coverage: dict[int, Coverage] = {}
@@ -145,6 +148,13 @@ class Timeline:
             shape = (BLOCK_STEPS, self._world.threats.count)
             self._geometry[(ri, b)] = out = (ok.reshape(shape), slant.reshape(shape))
             return out
+
+
+def _by_step(steps: NDArray[np.int64]) -> dict[int, NDArray[np.int64]]:
+    """Indices of the elements of ``steps`` with each value, by value (indices ascending)."""
+    order = np.argsort(steps, kind="stable")
+    values, first = np.unique(steps[order], return_index=True)
+    return {int(v): idx for v, idx in zip(values, np.split(order, first[1:]), strict=True)}
 
 
 def radar_coverage(world: World, ri: int) -> Coverage:
