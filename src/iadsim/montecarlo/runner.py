@@ -52,6 +52,42 @@ class StudyRun:
     timing: dict[str, float] = field(default_factory=dict)
 
 
+def warm_up() -> None:
+    """Import the engine and load its compiled kernels: what a worker's first replication would otherwise
+    wait for (sent to every worker while the client builds the worlds)."""
+    from iadsim.sim import engine
+
+    engine.warm_up()
+
+
+class _Cluster:
+    """A Dask client: on a new ``LocalCluster`` of ``workers`` single-threaded processes, or on the
+    cluster of ``scheduler``; every worker starts warming up (:func:`warm_up`) at once."""
+
+    def __init__(self, workers: int, scheduler: str | None) -> None:
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler is None:
+            self.cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(scheduler)
+        self.warming = [
+            self.client.submit(warm_up, workers=[addr], allow_other_workers=False, pure=False)
+            for addr in self.client.scheduler_info()["workers"]
+        ]
+
+    def close(self) -> None:
+        for fut in self.warming:
+            fut.cancel()
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
 def run_study(
     spec: StudySpec,
     catalog: Catalog,
@@ -66,12 +102,34 @@ def run_study(
 
     One worker and no scheduler: batches run here, one after another. ``workers > 1``: a Dask
     ``LocalCluster`` of that many single-threaded worker processes; ``scheduler``: an existing Dask cluster
-    (``tcp://host:port``). Each point's world (terrain, floors, routes) is built once here and sent once to
-    every worker; tasks are batches of replications. Batches are stored, one transaction each, as they
-    finish; Ctrl-C stops cleanly (finished batches stay stored). ``stop_after_batches`` stops after that many
-    batches, as an interruption would (for tests).
+    (``tcp://host:port``). The cluster starts first, so that its workers import the engine while each
+    point's world (terrain, floors, routes) is built here; each world is then sent once to every worker;
+    tasks are batches of replications. Batches are stored, one transaction each, as they finish; Ctrl-C
+    stops cleanly (finished batches stay stored). ``stop_after_batches`` stops after that many batches, as
+    an interruption would (for tests).
     """
     t0 = time.perf_counter()
+    cluster = _Cluster(workers, scheduler) if scheduler is not None or workers > 1 else None
+    try:
+        return _run_study(
+            spec, catalog, store, workers, cluster, batch_size, progress, stop_after_batches, t0
+        )
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _run_study(
+    spec: StudySpec,
+    catalog: Catalog,
+    store: StudyStore,
+    workers: int,
+    cluster: _Cluster | None,
+    batch_size: int | None,
+    progress: Callable[[int, int], None] | None,
+    stop_after_batches: int | None,
+    t0: float,
+) -> StudyRun:
     study_id = spec.study_id(catalog.digest)
     points = spec.points()
     worlds = {p.index: build_world(p.scenario, catalog) for p in points}
@@ -101,7 +159,7 @@ def run_study(
     if progress:
         progress(finished, total)
     try:
-        if scheduler is None and workers <= 1:
+        if cluster is None:
             for n, (pi, label, reps) in enumerate(batches):
                 if stop_after_batches is not None and n >= stop_after_batches:
                     result.interrupted = True
@@ -111,15 +169,14 @@ def run_study(
                 result.computed += len(rows)
                 if progress:
                     progress(finished + result.computed, total)
-        else:
+        elif batches:
             _run_dask(
+                cluster.client,
                 spec,
                 worlds,
                 batches,
                 store,
                 study_id,
-                workers,
-                scheduler,
                 progress,
                 result,
                 finished,
@@ -132,47 +189,33 @@ def run_study(
 
 
 def _run_dask(
+    client: Any,
     spec: StudySpec,
     worlds: dict[int, World],
     batches: list[tuple[int, str, list[int]]],
     store: StudyStore,
     study_id: str,
-    workers: int,
-    scheduler: str | None,
     progress: Callable[[int, int], None] | None,
     result: StudyRun,
     finished: int,
     stop_after_batches: int | None,
 ) -> None:
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
+    remote = {pi: client.scatter(w, broadcast=True, hash=False) for pi, w in worlds.items()}
+    futures = [
+        client.submit(run_batch, remote[pi], pi, label, reps, spec.seed, spec.uncertainty, pure=False)
+        for pi, label, reps in batches
+    ]
     try:
-        remote = {pi: client.scatter(w, broadcast=True) for pi, w in worlds.items()}
-        futures = [
-            client.submit(run_batch, remote[pi], pi, label, reps, spec.seed, spec.uncertainty, pure=False)
-            for pi, label, reps in batches
-        ]
-        try:
-            for n, (_, rows) in enumerate(as_completed(futures, with_results=True)):
-                store.add_replications(study_id, rows)
-                result.computed += len(rows)
-                if progress:
-                    progress(finished + result.computed, result.total)
-                if stop_after_batches is not None and n + 1 >= stop_after_batches:
-                    result.interrupted = True
-                    break
-        finally:
-            for fut in futures:
-                fut.cancel()
+        for n, (_, rows) in enumerate(as_completed(futures, with_results=True)):
+            store.add_replications(study_id, rows)
+            result.computed += len(rows)
+            if progress:
+                progress(finished + result.computed, result.total)
+            if stop_after_batches is not None and n + 1 >= stop_after_batches:
+                result.interrupted = True
+                break
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        for fut in futures:
+            fut.cancel()

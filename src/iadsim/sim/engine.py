@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from iadsim import physics
 from iadsim.catalog import Missile
 from iadsim.sim import _kernels
-from iadsim.sim.compiled import CompiledTracker
+from iadsim.sim.compiled import CompiledTracker, Coverage
 from iadsim.sim.world import Battalion, World
 
 FloatArray = NDArray[np.float64]
@@ -580,6 +580,36 @@ class _Run:
 
 def _num(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
+
+
+def warm_up() -> None:
+    """Load (or compile) the engine's numba kernels by calling each on a few values."""
+    rng = np.random.default_rng(0)
+    z, r = _measure(
+        rng, np.zeros(3), np.array([[1e4, 2e4, 3e3], [1.2e4, 2e4, 3e3]]), np.array([50.0, 1e-3, 1e-3])
+    )
+    flat = np.zeros((2, 2), np.float32)
+    coverage = Coverage(
+        flat, flat, np.array([0.0, 1e5, 0.0, -1e5]), np.array([0, 0, 10, 8.5e6, 1e6, -0.1, 1.5])
+    )
+    coverage.visible(z)
+    tracker = CompiledTracker(TRACKER_Q_M2PS3)
+    for t in (0.0, 1.0, 2.0):
+        tracker.step(t, z, r, 0, coverage)
+    grid, tables = _pd_tables(1e-6)
+    cand = np.arange(2)
+    hit = np.empty(2, bool)
+    _kernels.detect(
+        cand,
+        np.full(2, 200.0),
+        np.full(2, 1e5),
+        cand,
+        grid[0],
+        grid[1] - grid[0],
+        tables,
+        np.full(2, 0.5),
+        hit,
+    )
 
 
 def run(world: World, seed: int | np.random.SeedSequence, record_events: bool = True) -> RunResult:
