@@ -14,6 +14,12 @@ Each step of ``step_s`` seconds:
 5. each command post evaluates threats (time to reach a defended asset) and assigns confirmed tracks to
    battalions that have a free fire channel, a ready launcher with a missile whose envelope contains the
    predicted intercept point, and whose reaction time and launch interval have elapsed.
+
+Speed: what does not depend on the run (threat positions at every step, and whether each radar's geometry
+lets it see each threat, with the slant range) comes from the world's :class:`~iadsim.sim.timeline.Timeline`,
+computed once for all runs of a world; the per-scan work (detection draws, converted measurements, the
+command posts' tracker) runs in numba kernels (:mod:`iadsim.sim._kernels`) held by tests to their numpy
+references. One run of ``ankara-s400`` takes a few hundredths of a second.
 """
 
 from __future__ import annotations
