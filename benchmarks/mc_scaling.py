@@ -36,7 +36,7 @@ def timed(spec: StudySpec, workers: int, serial: bool, folder: Path) -> tuple[fl
             store,
             workers=1 if serial else workers,
             scheduler=None,
-            batch_size=max(1, spec.runs // (10 * workers)),
+            batch_size=None,  # (as `iadsim mc` runs it)
             progress=lambda done, total: marks.append((time.perf_counter(), done)),
         )
         total = time.perf_counter() - t

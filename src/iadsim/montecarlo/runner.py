@@ -3,6 +3,7 @@ they finish; a resumed study computes nothing twice."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -146,12 +147,9 @@ def _run_study(
         ),
     )
     done = store.done(study_id)
-    size = batch_size or max(1, min(25, spec.runs // (4 * max(workers, 1)) or 1))
-    batches = []
-    for p in points:
-        todo = [r for r in range(spec.runs) if (p.index, r) not in done]
-        for i in range(0, len(todo), size):
-            batches.append((p.index, p.label, todo[i : i + size]))
+    n_workers = max(workers, len(cluster.warming) if cluster is not None else 1)
+    todo = [(p, [r for r in range(spec.runs) if (p.index, r) not in done]) for p in points]
+    batches = _batches(todo, batch_size, n_workers)
     total = len(points) * spec.runs
     finished = total - sum(len(b[2]) for b in batches)
     result = StudyRun(study_id, total, 0, finished)
@@ -186,6 +184,28 @@ def _run_study(
         result.interrupted = True
     result.timing = {"setup_s": t_setup, "total_s": time.perf_counter() - t0}
     return result
+
+
+def _batches(
+    todo: list[tuple[Any, list[int]]], batch_size: int | None, workers: int
+) -> list[tuple[int, str, list[int]]]:
+    """Batches ``(point index, label, replications)`` of the replications still to do, per point.
+
+    With ``batch_size``, batches of that size. Without, guided sizes: from 25 replications (a second or two
+    of work) down to 5 (a fraction of one), about an eighth of what is left per worker, so that the batches
+    shrink towards the end of the study and the workers finish together. Results do not depend on the
+    batches: each replication has its own random stream.
+    """
+    remaining = sum(len(reps) for _, reps in todo)
+    batches = []
+    for p, reps in todo:
+        i = 0
+        while i < len(reps):
+            size = batch_size or min(25, max(5, math.ceil(remaining / (8 * workers))))
+            batches.append((p.index, p.label, reps[i : i + size]))
+            remaining -= len(reps[i : i + size])
+            i += size
+    return batches
 
 
 def _run_dask(
