@@ -1,16 +1,18 @@
 """Monte Carlo throughput: replications per second of ankara-s400 with 1 and 2 Dask workers.
 
-    uv run python benchmarks/mc_scaling.py [--runs 100]
+    uv run python benchmarks/mc_scaling.py [--runs 1000]
 
 Runs the same study (fresh results file each time) serially in this process, on a LocalCluster of 1 worker
 and of 2 workers, and prints replications per second two ways: for the whole study as `iadsim mc` runs it
 (world built, cluster started, replications run and stored), and in steady state (from the first stored batch
-to the last, which leaves out the fixed start-up), with the speed-up of 2 workers over 1 for each.
+to the last, which leaves out the fixed start-up), with the speed-up of 2 workers over 1 for each. Last, the
+whole command `iadsim mc ankara-s400 --runs N --workers 2` as a user runs it, timed as a process.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -34,7 +36,7 @@ def timed(spec: StudySpec, workers: int, serial: bool, folder: Path) -> tuple[fl
             store,
             workers=1 if serial else workers,
             scheduler=None,
-            batch_size=max(1, spec.runs // (10 * workers)),
+            batch_size=None,  # (as `iadsim mc` runs it)
             progress=lambda done, total: marks.append((time.perf_counter(), done)),
         )
         total = time.perf_counter() - t
@@ -45,7 +47,7 @@ def timed(spec: StudySpec, workers: int, serial: bool, folder: Path) -> tuple[fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=1000)
     args = parser.parse_args()
     cat = default_catalog()
     spec = StudySpec(resolve_scenario("ankara-s400", cat), runs=args.runs, seed=7)
@@ -61,7 +63,13 @@ def main() -> None:
         t2, _, r2 = timed(spec, 2, False, folder)
         print(f"Dask, 2 workers:     {t2:.1f} s: {args.runs / t2:.2f}/s whole study, {r2:.2f}/s steady")
         print(f"speed-up 2 workers / 1 worker: {t1 / t2:.2f} whole study, {r2 / r1:.2f} steady")
-        print(f"1,000 replications with 2 workers: about {1000 / r2 + (t2 - args.runs / r2):.0f} s")
+        with tempfile.TemporaryDirectory() as out:
+            cmd = ["iadsim", "mc", "ankara-s400", "--runs", str(args.runs), "--workers", "2", "--seed", "7"]
+            cmd += ["--out", str(Path(out) / "mc.duckdb")]
+            t = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            t_cli = time.perf_counter() - t
+        print(f"`{' '.join(cmd[:-2])}` as a process: {t_cli:.1f} s ({args.runs / t_cli:.1f} replications/s)")
 
 
 if __name__ == "__main__":

@@ -64,10 +64,10 @@ def test_a_killed_worker_does_not_change_the_result(catalog, serial, tmp_path: P
 
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-        Client(cluster) as client,
         StudyStore(tmp_path / "r.duckdb") as store,
     ):
-        pids = list(client.run(os.getpid).values())
+        with Client(cluster) as client:  # (closed before the study: one client per process, as the CLI)
+            pids = list(client.run(os.getpid).values())
         killed: list[int] = []
 
         def progress(done: int, total: int) -> None:
@@ -204,3 +204,24 @@ def test_one_shot_leak_fraction_at_scale(catalog, tmp_path: Path) -> None:  # ty
     assert all(r["engaged"] == 1 and r["interceptors_launched"] == 1 for r in rows)
     leak = sum(r["leaked"] for r in rows) / len(rows)
     assert abs(leak - 0.3) < 2.576 * (0.3 * 0.7 / 10_000) ** 0.5
+
+
+def test_guided_batches_cover_every_replication_once_and_shrink_towards_the_end() -> None:
+    from types import SimpleNamespace
+
+    from iadsim.montecarlo.runner import _batches
+
+    points = [SimpleNamespace(index=i, label=f"p{i}") for i in range(3)]
+    todo = [(p, [r for r in range(400) if (r + p.index) % 7]) for p in points]  # some already done
+    for workers in (1, 2, 8):
+        batches = _batches(todo, None, workers)
+        got = sorted((pi, r) for pi, _, reps in batches for r in reps)
+        assert got == sorted((p.index, r) for p, reps in todo for r in reps)
+        sizes = [len(reps) for _, _, reps in batches]
+        total = sum(len(reps) for _, reps in todo)
+        assert sizes[0] == max(sizes) == min(25, -(-total // (8 * workers)))  # 1/8 of a worker's share
+        assert max(sizes[-5:]) <= 5  # the last batches are small, so the workers finish together
+    fixed = _batches(todo, 7, 2)
+    for p, reps in todo:  # batches of 7, the last of each point holding the rest
+        sizes = [len(b) for pi, _, b in fixed if pi == p.index]
+        assert sizes[:-1] == [7] * (len(sizes) - 1) and sum(sizes) == len(reps)

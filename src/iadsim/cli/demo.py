@@ -20,7 +20,7 @@ def demo(
     coverage: Annotated[bool, typer.Option(help="Include the coverage study over real terrain.")] = True,
     mc_runs: Annotated[
         int, typer.Option(help="Replications per point of the saturation study (0: skip it).")
-    ] = 10,
+    ] = 40,
     workers: Annotated[
         int,
         typer.Option(help="Dask worker processes for the saturation study (default: 2, or 1 on one core)."),

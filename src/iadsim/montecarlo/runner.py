@@ -3,6 +3,7 @@ they finish; a resumed study computes nothing twice."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,42 @@ class StudyRun:
     timing: dict[str, float] = field(default_factory=dict)
 
 
+def warm_up() -> None:
+    """Import the engine and load its compiled kernels: what a worker's first replication would otherwise
+    wait for (sent to every worker while the client builds the worlds)."""
+    from iadsim.sim import engine
+
+    engine.warm_up()
+
+
+class _Cluster:
+    """A Dask client: on a new ``LocalCluster`` of ``workers`` single-threaded processes, or on the
+    cluster of ``scheduler``; every worker starts warming up (:func:`warm_up`) at once."""
+
+    def __init__(self, workers: int, scheduler: str | None) -> None:
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler is None:
+            self.cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(scheduler)
+        self.warming = [
+            self.client.submit(warm_up, workers=[addr], allow_other_workers=False, pure=False)
+            for addr in self.client.scheduler_info()["workers"]
+        ]
+
+    def close(self) -> None:
+        for fut in self.warming:
+            fut.cancel()
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
 def run_study(
     spec: StudySpec,
     catalog: Catalog,
@@ -66,12 +103,34 @@ def run_study(
 
     One worker and no scheduler: batches run here, one after another. ``workers > 1``: a Dask
     ``LocalCluster`` of that many single-threaded worker processes; ``scheduler``: an existing Dask cluster
-    (``tcp://host:port``). Each point's world (terrain, floors, routes) is built once here and sent once to
-    every worker; tasks are batches of replications. Batches are stored, one transaction each, as they
-    finish; Ctrl-C stops cleanly (finished batches stay stored). ``stop_after_batches`` stops after that many
-    batches, as an interruption would (for tests).
+    (``tcp://host:port``). The cluster starts first, so that its workers import the engine while each
+    point's world (terrain, floors, routes) is built here; each world is then sent once to every worker;
+    tasks are batches of replications. Batches are stored, one transaction each, as they finish; Ctrl-C
+    stops cleanly (finished batches stay stored). ``stop_after_batches`` stops after that many batches, as
+    an interruption would (for tests).
     """
     t0 = time.perf_counter()
+    cluster = _Cluster(workers, scheduler) if scheduler is not None or workers > 1 else None
+    try:
+        return _run_study(
+            spec, catalog, store, workers, cluster, batch_size, progress, stop_after_batches, t0
+        )
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _run_study(
+    spec: StudySpec,
+    catalog: Catalog,
+    store: StudyStore,
+    workers: int,
+    cluster: _Cluster | None,
+    batch_size: int | None,
+    progress: Callable[[int, int], None] | None,
+    stop_after_batches: int | None,
+    t0: float,
+) -> StudyRun:
     study_id = spec.study_id(catalog.digest)
     points = spec.points()
     worlds = {p.index: build_world(p.scenario, catalog) for p in points}
@@ -88,12 +147,9 @@ def run_study(
         ),
     )
     done = store.done(study_id)
-    size = batch_size or max(1, min(25, spec.runs // (4 * max(workers, 1)) or 1))
-    batches = []
-    for p in points:
-        todo = [r for r in range(spec.runs) if (p.index, r) not in done]
-        for i in range(0, len(todo), size):
-            batches.append((p.index, p.label, todo[i : i + size]))
+    n_workers = max(workers, len(cluster.warming) if cluster is not None else 1)
+    todo = [(p, [r for r in range(spec.runs) if (p.index, r) not in done]) for p in points]
+    batches = _batches(todo, batch_size, n_workers)
     total = len(points) * spec.runs
     finished = total - sum(len(b[2]) for b in batches)
     result = StudyRun(study_id, total, 0, finished)
@@ -101,7 +157,7 @@ def run_study(
     if progress:
         progress(finished, total)
     try:
-        if scheduler is None and workers <= 1:
+        if cluster is None:
             for n, (pi, label, reps) in enumerate(batches):
                 if stop_after_batches is not None and n >= stop_after_batches:
                     result.interrupted = True
@@ -111,15 +167,14 @@ def run_study(
                 result.computed += len(rows)
                 if progress:
                     progress(finished + result.computed, total)
-        else:
+        elif batches:
             _run_dask(
+                cluster.client,
                 spec,
                 worlds,
                 batches,
                 store,
                 study_id,
-                workers,
-                scheduler,
                 progress,
                 result,
                 finished,
@@ -131,49 +186,56 @@ def run_study(
     return result
 
 
+def _batches(
+    todo: list[tuple[Any, list[int]]], batch_size: int | None, workers: int
+) -> list[tuple[int, str, list[int]]]:
+    """Batches ``(point index, label, replications)`` of the replications still to do, per point.
+
+    With ``batch_size``, batches of that size. Without, guided sizes: from 25 replications (a second or two
+    of work) down to 5 (a fraction of one), about an eighth of what is left per worker, so that the batches
+    shrink towards the end of the study and the workers finish together. Results do not depend on the
+    batches: each replication has its own random stream.
+    """
+    remaining = sum(len(reps) for _, reps in todo)
+    batches = []
+    for p, reps in todo:
+        i = 0
+        while i < len(reps):
+            size = batch_size or min(25, max(5, math.ceil(remaining / (8 * workers))))
+            batches.append((p.index, p.label, reps[i : i + size]))
+            remaining -= len(reps[i : i + size])
+            i += size
+    return batches
+
+
 def _run_dask(
+    client: Any,
     spec: StudySpec,
     worlds: dict[int, World],
     batches: list[tuple[int, str, list[int]]],
     store: StudyStore,
     study_id: str,
-    workers: int,
-    scheduler: str | None,
     progress: Callable[[int, int], None] | None,
     result: StudyRun,
     finished: int,
     stop_after_batches: int | None,
 ) -> None:
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
+    remote = {pi: client.scatter(w, broadcast=True, hash=False) for pi, w in worlds.items()}
+    futures = [
+        client.submit(run_batch, remote[pi], pi, label, reps, spec.seed, spec.uncertainty, pure=False)
+        for pi, label, reps in batches
+    ]
     try:
-        remote = {pi: client.scatter(w, broadcast=True) for pi, w in worlds.items()}
-        futures = [
-            client.submit(run_batch, remote[pi], pi, label, reps, spec.seed, spec.uncertainty, pure=False)
-            for pi, label, reps in batches
-        ]
-        try:
-            for n, fut in enumerate(as_completed(futures)):
-                rows = fut.result()
-                store.add_replications(study_id, rows)
-                result.computed += len(rows)
-                if progress:
-                    progress(finished + result.computed, result.total)
-                if stop_after_batches is not None and n + 1 >= stop_after_batches:
-                    result.interrupted = True
-                    break
-        finally:
-            for fut in futures:
-                fut.cancel()
+        for n, (_, rows) in enumerate(as_completed(futures, with_results=True)):
+            store.add_replications(study_id, rows)
+            result.computed += len(rows)
+            if progress:
+                progress(finished + result.computed, result.total)
+            if stop_after_batches is not None and n + 1 >= stop_after_batches:
+                result.interrupted = True
+                break
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        for fut in futures:
+            fut.cancel()

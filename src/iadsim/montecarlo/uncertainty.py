@@ -63,7 +63,9 @@ def draw(disputed: list[Disputed], seq: np.random.SeedSequence) -> dict[str, flo
 
 
 def apply(world: World, values: dict[str, float]) -> World:
-    """A copy of the world using the drawn values (shares the big arrays: terrain, floors, routes)."""
+    """A copy of the world using the drawn values (shares the big arrays: terrain, floors, routes, and the
+    timeline of threat positions and radar geometry, which none of the disputed figures changes)."""
+    _ = world.timeline  # (made before the copy, so that every copy shares it)
     w = copy.copy(world)
     w.radars = [copy.copy(r) for r in world.radars]
     for r in w.radars:

@@ -14,6 +14,12 @@ Each step of ``step_s`` seconds:
 5. each command post evaluates threats (time to reach a defended asset) and assigns confirmed tracks to
    battalions that have a free fire channel, a ready launcher with a missile whose envelope contains the
    predicted intercept point, and whose reaction time and launch interval have elapsed.
+
+Speed: what does not depend on the run (threat positions at every step, and whether each radar's geometry
+lets it see each threat, with the slant range) comes from the world's :class:`~iadsim.sim.timeline.Timeline`,
+computed once for all runs of a world; the per-scan work (detection draws, converted measurements, the
+command posts' tracker) runs in numba kernels (:mod:`iadsim.sim._kernels`) held by tests to their numpy
+references. One run of ``ankara-s400`` takes a few hundredths of a second.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from numpy.typing import NDArray
 
 from iadsim import physics
 from iadsim.catalog import Missile
-from iadsim.sim.tracking import MissDeleter, MOfNInitiator, Predictor, Tracker
+from iadsim.sim import _kernels
+from iadsim.sim.compiled import CompiledTracker, Coverage
 from iadsim.sim.world import Battalion, World
 
 FloatArray = NDArray[np.float64]
@@ -100,6 +107,13 @@ class RunResult:
 
 
 @functools.cache
+def _pd_tables(pfa: float) -> tuple[FloatArray, FloatArray]:
+    """:func:`_pd_table` for Swerling cases 0 to 4, stacked ``(5, n)``, with the SNR grid."""
+    grid = _pd_table(pfa, 0)[0]
+    return grid, np.stack([_pd_table(pfa, sw)[1] for sw in range(5)])
+
+
+@functools.cache
 def _pd_table(pfa: float, swerling: int) -> tuple[FloatArray, FloatArray]:
     """Single-look Pd against SNR from -30 to 80 dB every 0.01 dB, for interpolation in the time loop
     (linear interpolation is within 1e-5 of :func:`iadsim.physics.detection_probability`)."""
@@ -124,8 +138,12 @@ def _intercept_time(p: FloatArray, v: FloatArray, b: FloatArray, speed: float) -
     return positive[0] if positive else math.nan
 
 
+_NO_MEAS = np.zeros((0, 3))
+_NO_COV = np.zeros((0, 3, 3))
+
+
 def _measure(
-    rng: np.random.Generator, radar_xyz: FloatArray, xyz: FloatArray, sigmas: tuple[float, float, float]
+    rng: np.random.Generator, radar_xyz: FloatArray, xyz: FloatArray, sigmas: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Noisy positions and converted-measurement covariances of targets seen from a radar (local frame).
 
@@ -133,19 +151,11 @@ def _measure(
     noisy polar measurement is converted back to Cartesian, with covariance J diag(s^2) J^T at the measured
     point (Bar-Shalom, Li and Kirubarajan 2001, sec. 10.4, the standard converted measurement).
     """
-    d = xyz - radar_xyz
-    ground = np.hypot(d[:, 0], d[:, 1])
-    r = np.hypot(ground, d[:, 2]) + rng.normal(0.0, sigmas[0], len(d))
-    az = np.arctan2(d[:, 0], d[:, 1]) + rng.normal(0.0, sigmas[1], len(d))
-    el = np.arctan2(d[:, 2], ground) + rng.normal(0.0, sigmas[2], len(d))
-    ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
-    pos = radar_xyz + np.stack([r * ce * sa, r * ce * ca, r * se], axis=1)
-    jac = np.zeros((len(d), 3, 3))
-    jac[:, 0, 0], jac[:, 0, 1], jac[:, 0, 2] = ce * sa, r * ce * ca, -r * se * sa
-    jac[:, 1, 0], jac[:, 1, 1], jac[:, 1, 2] = ce * ca, -r * ce * sa, -r * se * ca
-    jac[:, 2, 0], jac[:, 2, 2] = se, r * ce
-    s2 = np.diag(np.square(sigmas))
-    cov = jac @ s2 @ np.transpose(jac, (0, 2, 1))
+    m = xyz.shape[0]
+    noise = rng.standard_normal((3, m))
+    pos = np.empty((m, 3))
+    cov = np.empty((m, 3, 3))
+    _kernels.convert_measurements(radar_xyz, np.ascontiguousarray(xyz), noise, sigmas, pos, cov)
     return pos, cov
 
 
@@ -160,9 +170,10 @@ class _Run:
         self.record = record_events
         th = world.threats
         n = th.count
-        self.length = th.length_m()
+        self.tl = world.timeline
+        self.swerling = np.ascontiguousarray(th.swerling, dtype=np.int64)
+        self.flying = np.zeros(n, dtype=bool)
         self.pos = np.zeros((n, 3))
-        self.vel = np.zeros((n, 3))
         self.dead = np.zeros(n, dtype=bool)
         self.arrived = np.zeros(n, dtype=bool)
         self.killed_s = np.full(n, np.nan)
@@ -173,12 +184,13 @@ class _Run:
         self.next_scan = self.rng.uniform(0.0, [r.scan_period_s for r in world.radars])
         self.events: list[Event] = []
         self.trackers = [
-            Tracker(
-                Predictor(TRACKER_Q_M2PS3),
-                initiator=MOfNInitiator(m_hits=2, n_scans=3, velocity_std_mps=400.0),
-                deleter=MissDeleter(max_misses=5),
-            )
+            CompiledTracker(TRACKER_Q_M2PS3, m_hits=2, n_scans=3, velocity_std_mps=400.0, max_misses=5)
             for _ in world.units
+        ]
+        self.coverage = [self.tl.coverage(ri) for ri in range(len(world.radars))]
+        self.radar_xyz = [np.array([r.x_m, r.y_m, r.antenna_amsl_m]) for r in world.radars]
+        self.sigmas = [
+            np.array([r.sigma_range_m, r.sigma_azimuth_rad, r.sigma_elevation_rad]) for r in world.radars
         ]
         self.track_threat: list[dict[int, int]] = [{} for _ in world.units]
         self.track_confirmed_s: list[dict[int, float]] = [{} for _ in world.units]
@@ -192,6 +204,13 @@ class _Run:
         self.bn_reserve = [b.reserve.copy() for b in world.battalions]
         self.bn_ready = [np.zeros(len(b.rounds)) for b in world.battalions]
         self.bn_last_launch = np.full(len(world.battalions), -np.inf)
+        #: missile types of each battalion, shortest maximum range first
+        self.missile_order = [
+            [j for _, j in sorted((m.max_range_m.value, j) for j, m in enumerate(b.missiles))]
+            for b in world.battalions
+        ]
+        #: single-look SNR (dB) of each threat at 1 m from each radar: the radar equation scales it by R^-4
+        self.snr_1m = [r.model.snr_db(1.0, th.rcs_m2) for r in world.radars]
         self.launched_by_type: dict[str, int] = {}
         self.intercepts = 0
 
@@ -200,69 +219,41 @@ class _Run:
             self.events.append(Event(round(t, 3), kind, **kw))
 
     # ------------------------------------------------------------------------------------------ motion
-    def move(self, t: float) -> NDArray[np.bool_]:
-        w, th = self.w, self.w.threats
-        started = t >= th.launch_s
-        s = np.clip(th.speed_mps * (t - th.launch_s), 0.0, self.length)
-        for r in range(len(th.route_s)):
-            idx = np.flatnonzero((th.raid == r) & started & ~self.dead & ~self.arrived)
-            if idx.size == 0:
-                continue
-            rs = th.route_s[r]
-            si = s[idx]
-            x = np.interp(si, rs, th.route_x[r])
-            y = np.interp(si, rs, th.route_y[r])
-            alt = np.interp(si, rs, th.route_alt[r])
-            agl = th.route_agl[r][np.clip(np.searchsorted(rs, si, side="right") - 1, 0, len(rs) - 1)]
-            z = np.where(agl, w.ground_m(x, y) + alt, alt)
-            new = np.stack([x, y, z], axis=1)
-            self.vel[idx] = (new - self.pos[idx]) / max(self.w.scenario.step_s, 1e-9)
-            first = t - th.launch_s[idx] < self.w.scenario.step_s
-            self.vel[idx[first]] = 0.0
-            self.pos[idx] = new
-        arriving = started & ~self.dead & ~self.arrived & (s >= self.length)
-        for i in np.flatnonzero(arriving):
-            self.arrived[i] = True
-            self.leaked_s[i] = t
-            self.log(t, "leak", threat=int(i), detail=th.target_id[i])
-        return started & ~self.dead & ~self.arrived
+    def move(self, step: int, t: float) -> NDArray[np.bool_]:
+        """Threats at ``step``: positions from the world's timeline; those launched now start flying, those
+        reaching the end of their route leak. Returns the mask of threats in flight (kept up to date by
+        kills)."""
+        tl = self.tl
+        self.pos = tl.positions(step)
+        starting = tl.starts.get(step)
+        if starting is not None:
+            self.flying[starting] = True
+        arriving = tl.arrivals.get(step)
+        if arriving is not None:
+            for i in arriving.tolist():
+                if not self.dead[i]:
+                    self.arrived[i] = True
+                    self.flying[i] = False
+                    self.leaked_s[i] = t
+                    self.log(t, "leak", threat=i, detail=self.w.threats.target_id[i])
+        return self.flying
 
     # ----------------------------------------------------------------------------------------- sensing
-    def scan(self, t: float, ri: int, flying: NDArray[np.bool_]) -> None:
+    def scan(self, t: float, step: int, ri: int, flying: NDArray[np.bool_]) -> None:
         w = self.w
         radar = w.radars[ri]
-        idx = np.flatnonzero(flying)
-        k = w.scenario.coverage.k
-        det_idx = np.zeros(0, dtype=np.int64)
-        if idx.size:
-            p = self.pos[idx]
-            rows, cols, on_grid = w.cells(p[:, 0], p[:, 1])
-            floor_amsl = radar.floor_agl_m[rows, cols] + w.terrain.values[rows, cols]
-            with np.errstate(invalid="ignore"):
-                visible = on_grid & (p[:, 2] >= floor_amsl)
-            ground = np.hypot(p[:, 0] - radar.x_m, p[:, 1] - radar.y_m)
-            slant = physics.slant_range_from_ground_m(ground, p[:, 2], radar.antenna_amsl_m, k)
-            el = physics.elevation_angle_rad(np.maximum(slant, 1.0), p[:, 2], radar.antenna_amsl_m, k)
-            m = radar.model
-            ok = (
-                visible
-                & (slant <= m.instrumented_range_m)
-                & (el >= m.min_elevation_rad)
-                & (el <= m.max_elevation_rad)
+        ok, slant = self.tl.geometry(ri, step)
+        cand = np.flatnonzero(flying & ok)
+        det_idx = cand
+        if cand.size:
+            grid, tables = _pd_tables(radar.model.pfa)
+            hit = np.empty(cand.size, np.bool_)
+            u = self.rng.random(cand.size)
+            _kernels.detect(
+                cand, self.snr_1m[ri], slant, self.swerling, grid[0], grid[1] - grid[0], tables, u, hit
             )
-            pd = np.zeros(idx.size)
-            th = w.threats
-            for sw in np.unique(th.swerling[idx]):
-                sel = ok & (th.swerling[idx] == sw)
-                if sel.any():
-                    snr = m.snr_db(slant[sel], th.rcs_m2[idx][sel])
-                    grid, table = _pd_table(m.pfa, int(sw))
-                    pd[sel] = np.interp(snr, grid, table)
-            hit = self.rng.random(idx.size) < pd
-            det_idx = idx[hit]
+            det_idx = cand[hit]
         truth = det_idx
-        radar_xyz = np.array([radar.x_m, radar.y_m, radar.antenna_amsl_m])
-        sigmas = (radar.sigma_range_m, radar.sigma_azimuth_rad, radar.sigma_elevation_rad)
         xyz = self.pos[det_idx]
         lam = w.scenario.options.false_alarms_per_scan
         if lam > 0:
@@ -280,44 +271,26 @@ class _Run:
                 )
                 xyz = np.vstack([xyz, fa])
                 truth = np.concatenate([truth, np.full(n_fa, -1)])
-        for i in det_idx:
-            if self.last_seen[ri, i] == -np.inf:
-                self.log(t, "detection", threat=int(i), unit=w.units[radar.unit].name, detail=radar.label)
-            if np.isnan(self.first_detected_s[i]):
-                self.first_detected_s[i] = t
-        self.last_seen[ri, det_idx] = t
+        if det_idx.size:
+            for i in det_idx:
+                if self.last_seen[ri, i] == -np.inf:
+                    self.log(t, "detection", threat=int(i), unit=w.units[radar.unit].name, detail=radar.label)
+                if np.isnan(self.first_detected_s[i]):
+                    self.first_detected_s[i] = t
+            self.last_seen[ri, det_idx] = t
         if len(xyz):
-            meas, cov = _measure(self.rng, radar_xyz, xyz, sigmas)
+            meas, cov = _measure(self.rng, self.radar_xyz[ri], xyz, self.sigmas[ri])
+        elif len(self.trackers[radar.unit]) == 0:
+            return  # nothing seen and nothing tracked: the tracker has nothing to do
         else:
-            meas, cov = np.zeros((0, 3)), np.zeros((0, 3, 3))
+            meas, cov = _NO_MEAS, _NO_COV
         self.update_tracks(t, ri, meas, cov, truth)
-
-    def covers(self, ri: int, p: FloatArray) -> NDArray[np.bool_]:
-        """Whether radar ``ri`` could see points ``p`` (n, 3): line of sight, range and elevation limits."""
-        w, radar = self.w, self.w.radars[ri]
-        rows, cols, on_grid = w.cells(p[:, 0], p[:, 1])
-        floor_amsl = radar.floor_agl_m[rows, cols] + w.terrain.values[rows, cols]
-        ground = np.hypot(p[:, 0] - radar.x_m, p[:, 1] - radar.y_m)
-        k = w.scenario.coverage.k
-        slant = physics.slant_range_from_ground_m(ground, p[:, 2], radar.antenna_amsl_m, k)
-        el = physics.elevation_angle_rad(np.maximum(slant, 1.0), p[:, 2], radar.antenna_amsl_m, k)
-        m = radar.model
-        with np.errstate(invalid="ignore"):
-            return np.asarray(
-                on_grid
-                & (p[:, 2] >= floor_amsl)
-                & (slant <= m.instrumented_range_m)
-                & (el >= m.min_elevation_rad)
-                & (el <= m.max_elevation_rad)
-            )
 
     def update_tracks(
         self, t: float, ri: int, meas: FloatArray, cov: FloatArray, truth: NDArray[np.int64]
     ) -> None:
         ui = self.w.radars[ri].unit
-        result = self.trackers[ui].step(
-            t, meas, cov, np.full(len(meas), ri), covered=lambda p: self.covers(ri, p)
-        )
+        result = self.trackers[ui].step(t, meas, cov, ri, self.coverage[ri])
         mapping = self.track_threat[ui]
         for det, tid in enumerate(result.detection_track_ids):
             if tid >= 0:
@@ -370,6 +343,7 @@ class _Run:
                 killed = killed or hit
             if killed:
                 self.dead[e.threat] = True
+                self.flying[e.threat] = False
                 self.killed_s[e.threat] = t
                 self.log(t, "kill", threat=e.threat, track=e.track, battalion=bn.name, missile=e.missile.id)
                 self.track_done[e.unit].add(e.track)
@@ -380,7 +354,9 @@ class _Run:
         self.engagements = keep
 
     # ----------------------------------------------------------------------------------- fire control
-    def time_to_go(self, p: FloatArray, v: FloatArray, ui: int) -> float:
+    def time_to_go(self, states: FloatArray, ui: int) -> FloatArray:
+        """Time (s) for tracks ``(k, 6)`` to reach the nearest defended asset's edge at their ground speed
+        (at least 1 m/s); without assets, the unit's first battalion."""
         w = self.w
         if len(w.assets_xy_m) == 0:
             u = w.battalions[w.units[ui].battalions[0]] if w.units[ui].battalions else None
@@ -388,34 +364,63 @@ class _Run:
             radii = np.zeros(1)
         else:
             targets, radii = w.assets_xy_m, w.assets_radius_m
-        d = np.hypot(targets[:, 0] - p[0], targets[:, 1] - p[1]) - radii
-        speed = max(float(np.hypot(v[0], v[1])), 1.0)
-        return float(np.min(np.maximum(d, 0.0)) / speed)
+        d = (
+            np.hypot(targets[None, :, 0] - states[:, None, 0], targets[None, :, 1] - states[:, None, 1])
+            - radii
+        )
+        speed = np.maximum(np.hypot(states[:, 3], states[:, 4]), 1.0)
+        return np.asarray(np.min(np.maximum(d, 0.0), axis=1) / speed)
+
+    def can_fire(self, t: float, bi: int) -> bool:
+        """Whether battalion ``bi`` has a free fire channel, a missile to guide and its launch interval
+        behind it (the checks of :meth:`assign` that do not depend on the track)."""
+        bn = self.w.battalions[bi]
+        radar = self.w.radars[bn.radar]
+        return bool(
+            self.channels[bn.radar] < radar.targets_engaged
+            and self.guided[bn.radar] + 1 <= radar.missiles_guided
+            and t >= self.bn_last_launch[bi] + bn.launch_interval_s
+        )
 
     def fire_control(self, t: float) -> None:
         w = self.w
         doctrine = w.scenario.doctrine
+        hold = t - w.scenario.options.hold_s
         for ui, unit in enumerate(w.units):
-            confirmed = self.trackers[ui].confirmed_tracks
-            if len(confirmed) == 0:
+            if len(self.trackers[ui]) == 0:
                 continue
-            candidates = []
+            radars = [w.battalions[bi].radar for bi in unit.battalions if self.can_fire(t, bi)]
+            if not radars:
+                continue  # no battalion can fire: nothing to assign this step
+            ids, states, times = self.trackers[ui].confirmed()
+            if len(ids) == 0:
+                continue
+            engaged = {e.track for e in self.engagements if e.unit == ui}
+            confirmed_s, busy, done = (
+                self.track_confirmed_s[ui],
+                self.track_busy_until[ui],
+                self.track_done[ui],
+            )
+            threat_of = self.track_threat[ui]
+            rows = []
+            for row, tid in enumerate(ids.tolist()):
+                since = confirmed_s.get(tid)
+                if since is None or tid in done or tid in engaged:
+                    continue
+                if t < since + unit.processing_delay_s or busy.get(tid, -1.0) > t:
+                    continue
+                threat = threat_of.get(tid, -1)
+                if threat < 0 or all(self.last_seen[r, threat] < hold for r in radars):
+                    continue  # no battalion that can fire holds it
+                rows.append(row)
+            if not rows:
+                continue
             # tracks are as of their latest update: bring them to now along their velocity
-            ages = t - confirmed.time_s
-            states = confirmed.state.copy()
-            states[:, :3] += confirmed.state[:, 3:] * ages[:, None]
-            for tid, x in zip(confirmed.ids, states, strict=True):
-                tid = int(tid)
-                since = self.track_confirmed_s[ui].get(tid)
-                if since is None or tid in self.track_done[ui]:
-                    continue
-                if t < since + unit.processing_delay_s or self.track_busy_until[ui].get(tid, -1.0) > t:
-                    continue
-                if any(e.track == tid and e.unit == ui for e in self.engagements):
-                    continue
-                candidates.append((self.time_to_go(x[:3], x[3:], ui), tid, x))
-            for _, tid, x in sorted(candidates, key=lambda c: c[0]):
-                self.assign(t, ui, tid, x, doctrine.salvo)
+            x = states[rows]
+            x[:, :3] += x[:, 3:] * (t - times[rows])[:, None]
+            ttg = self.time_to_go(x, ui)
+            for k in np.argsort(ttg, kind="stable"):
+                self.assign(t, ui, int(ids[rows[k]]), x[k], doctrine.salvo)
 
     def assign(self, t: float, ui: int, tid: int, x: FloatArray, salvo: int) -> None:
         w = self.w
@@ -480,9 +485,8 @@ class _Run:
         point (keeping long-range rounds for long-range threats), and its time of flight."""
         b = np.array([bn.x_m, bn.y_m, bn.ground_m])
         ready = self.bn_ready[bi] <= t
-        order = sorted(range(len(bn.missiles)), key=lambda j: bn.missiles[j].max_range_m.value)
-        speed = float(np.linalg.norm(v))
-        for j in order:
+        speed = math.sqrt(float(v @ v))
+        for j in self.missile_order[bi]:
             m = bn.missiles[j]
             if not np.any(ready & (self.bn_rounds[bi][:, j] > 0)):
                 continue
@@ -493,12 +497,10 @@ class _Run:
                 continue
             pip = p + v * tof
             ground = math.hypot(pip[0] - b[0], pip[1] - b[1])
-            agl = pip[2] - float(self.w.ground_m(np.array([pip[0]]), np.array([pip[1]]))[0])
-            if (
-                m.min_range_m.value <= ground <= m.max_range_m.value
-                and agl >= m.min_altitude_m.value
-                and (pip[2] <= m.max_altitude_m.value)
-            ):
+            in_range = m.min_range_m.value <= ground <= m.max_range_m.value
+            if not (in_range and pip[2] <= m.max_altitude_m.value):
+                continue
+            if pip[2] - self.w.ground_at(float(pip[0]), float(pip[1])) >= m.min_altitude_m.value:
                 return j, tof
         return None
 
@@ -525,17 +527,21 @@ class _Run:
     def run(self) -> RunResult:
         w = self.w
         sc = w.scenario
-        n_steps = int(math.floor(sc.duration_s / sc.step_s + 1e-9))
-        for step in range(n_steps + 1):
+        last_launch = int(self.tl.start_step.max()) if w.threats.count else 0
+        periods = [radar.scan_period_s for radar in w.radars]
+        next_scan = [float(x) for x in self.next_scan]
+        for step in range(self.tl.n_steps + 1):
             t = step * sc.step_s
-            flying = self.move(t)
-            for ri, radar in enumerate(w.radars):
-                while self.next_scan[ri] <= t + 1e-9:
-                    self.scan(t, ri, flying)
-                    self.next_scan[ri] += radar.scan_period_s
-            self.resolve(t)
+            flying = self.move(step, t)
+            any_flying = bool(flying.any())  # (before this step's kills)
+            for ri, period in enumerate(periods):
+                while next_scan[ri] <= t + 1e-9:
+                    self.scan(t, step, ri, flying)
+                    next_scan[ri] += period
+            if self.engagements:
+                self.resolve(t)
             self.fire_control(t)
-            if not flying.any() and not self.engagements and np.all(t >= w.threats.launch_s):
+            if step >= last_launch and not self.engagements and not any_flying:
                 break
         return self.result()
 
@@ -580,6 +586,36 @@ class _Run:
 
 def _num(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
+
+
+def warm_up() -> None:
+    """Load (or compile) the engine's numba kernels by calling each on a few values."""
+    rng = np.random.default_rng(0)
+    z, r = _measure(
+        rng, np.zeros(3), np.array([[1e4, 2e4, 3e3], [1.2e4, 2e4, 3e3]]), np.array([50.0, 1e-3, 1e-3])
+    )
+    flat = np.zeros((2, 2), np.float32)
+    coverage = Coverage(
+        flat, flat, np.array([0.0, 1e5, 0.0, -1e5]), np.array([0, 0, 10, 8.5e6, 1e6, -0.1, 1.5])
+    )
+    coverage.visible(z)
+    tracker = CompiledTracker(TRACKER_Q_M2PS3)
+    for t in (0.0, 1.0, 2.0):
+        tracker.step(t, z, r, 0, coverage)
+    grid, tables = _pd_tables(1e-6)
+    cand = np.arange(2)
+    hit = np.empty(2, bool)
+    _kernels.detect(
+        cand,
+        np.full(2, 200.0),
+        np.full(2, 1e5),
+        cand,
+        grid[0],
+        grid[1] - grid[0],
+        tables,
+        np.full(2, 0.5),
+        hit,
+    )
 
 
 def run(world: World, seed: int | np.random.SeedSequence, record_events: bool = True) -> RunResult:

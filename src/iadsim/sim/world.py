@@ -8,6 +8,7 @@ and :mod:`iadsim.physics`; tracking works in this plane.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ from iadsim.errors import InputError
 from iadsim.scenario import Battalion as BattalionSpec
 from iadsim.scenario import Scenario
 from iadsim.sensors import RadarModel
+from iadsim.sim.timeline import Timeline
 from iadsim.terrain import Terrain, open_terrain
 from iadsim.terrain.grid import WGS84, Grid
 
@@ -123,6 +125,14 @@ class World:
     assets_xy_m: FloatArray  # (n, 2)
     assets_radius_m: FloatArray
     targets: dict[str, Target]
+    _timeline: Timeline | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def timeline(self) -> Timeline:
+        """Threat positions and radar geometry at every time step, computed as runs reach them and kept."""
+        if self._timeline is None:
+            self._timeline = Timeline(self)
+        return self._timeline
 
     def to_local(self, lat: float, lon: float) -> tuple[float, float]:
         """(x, y) in the local plane of a WGS84 position in degrees."""
@@ -132,6 +142,27 @@ class World:
     def ground_m(self, x: FloatArray, y: FloatArray) -> FloatArray:
         """Terrain height (m above sea level) at points of the plane, bilinear; 0 off the grid."""
         return sample_bilinear(self.terrain, x, y)
+
+    def ground_at(self, x: float, y: float) -> float:
+        """:meth:`ground_m` at one point (the same arithmetic, in Python floats)."""
+        g = self.terrain
+        t = g.transform
+        col = (x - t.c) / t.a - 0.5
+        row = (y - t.f) / t.e - 0.5
+        rows, cols = g.shape
+        if not (-0.5 <= col <= cols - 0.5 and -0.5 <= row <= rows - 0.5):
+            return 0.0
+        c0 = min(max(math.floor(col), 0), cols - 2)
+        r0 = min(max(math.floor(row), 0), rows - 2)
+        wc = min(max(col - c0, 0.0), 1.0)
+        wr = min(max(row - r0, 0.0), 1.0)
+        v = g.values
+        return (
+            float(v[r0, c0]) * (1 - wr) * (1 - wc)
+            + float(v[r0, c0 + 1]) * (1 - wr) * wc
+            + float(v[r0 + 1, c0]) * wr * (1 - wc)
+            + float(v[r0 + 1, c0 + 1]) * wr * wc
+        )
 
     def cells(
         self, x: FloatArray, y: FloatArray
