@@ -105,9 +105,10 @@ def demo(
         console.print(sat)
     console.print("Files written:")
     for f in result.files:
-        console.print(f"  {f}")
+        console.print(f"  {f}", soft_wrap=True)  # (paths are never broken across lines)
     if result.coverage is not None:
         console.print(
             f"  and {len(result.coverage.files)} coverage files (GeoTIFF, GeoJSON, KML, PNG maps) in "
-            f"{out / 'coverage'}"
+            f"{out / 'coverage'}",
+            soft_wrap=True,
         )
