@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,17 +104,29 @@ def run_study(
 
     One worker and no scheduler: batches run here, one after another. ``workers > 1``: a Dask
     ``LocalCluster`` of that many single-threaded worker processes; ``scheduler``: an existing Dask cluster
-    (``tcp://host:port``). The cluster starts first, so that its workers import the engine while each
-    point's world (terrain, floors, routes) is built here; each world is then sent once to every worker;
+    (``tcp://host:port``). Each point's world (terrain, floors, routes) is built here, in a thread while the
+    cluster starts and its workers import the engine; each world is then sent once to every worker;
     tasks are batches of replications. Batches are stored, one transaction each, as they finish; Ctrl-C
     stops cleanly (finished batches stay stored). ``stop_after_batches`` stops after that many batches, as
     an interruption would (for tests).
     """
     t0 = time.perf_counter()
-    cluster = _Cluster(workers, scheduler) if scheduler is not None or workers > 1 else None
+    points = spec.points()
+
+    def build() -> dict[int, World]:
+        return {p.index: build_world(p.scenario, catalog) for p in points}
+
+    cluster = None
     try:
+        if scheduler is None and workers <= 1:
+            worlds = build()
+        else:
+            with ThreadPoolExecutor(1) as pool:  # (the floors' kernels release the GIL)
+                building = pool.submit(build)
+                cluster = _Cluster(workers, scheduler)
+                worlds = building.result()
         return _run_study(
-            spec, catalog, store, workers, cluster, batch_size, progress, stop_after_batches, t0
+            spec, catalog, store, workers, cluster, worlds, batch_size, progress, stop_after_batches, t0
         )
     finally:
         if cluster is not None:
@@ -126,6 +139,7 @@ def _run_study(
     store: StudyStore,
     workers: int,
     cluster: _Cluster | None,
+    worlds: dict[int, World],
     batch_size: int | None,
     progress: Callable[[int, int], None] | None,
     stop_after_batches: int | None,
@@ -133,7 +147,6 @@ def _run_study(
 ) -> StudyRun:
     study_id = spec.study_id(catalog.digest)
     points = spec.points()
-    worlds = {p.index: build_world(p.scenario, catalog) for p in points}
     first = worlds[points[0].index]
     store.ensure_study(
         study_id,
