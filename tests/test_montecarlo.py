@@ -225,3 +225,30 @@ def test_guided_batches_cover_every_replication_once_and_shrink_towards_the_end(
     for p, reps in todo:  # batches of 7, the last of each point holding the rest
         sizes = [len(b) for pi, _, b in fixed if pi == p.index]
         assert sizes[:-1] == [7] * (len(sizes) - 1) and sum(sizes) == len(reps)
+
+
+def test_a_batch_is_stored_whole_or_not_at_all(tmp_path: Path) -> None:
+    def rows(reps: range) -> list[dict]:
+        return [
+            {
+                "point": 0,
+                "label": "p0",
+                "replication": i,
+                **dict.fromkeys(OUTCOME_FIELDS, i % 7),
+                "interceptors_by_type": {"48n6e3": i},
+                "first_detection_s": {"f-16c": 1.5 * i},
+                "draws": {"91n6e.reference_range_m": 5e5 + i},
+            }
+            for i in reps
+        ]
+
+    with StudyStore(tmp_path / "r.duckdb") as store:
+        store.ensure_study("s", {"runs": 1000}, {"seed": 1})
+        store.add_replications("s", rows(range(450)))  # (more rows than one INSERT statement takes)
+        back = store.replications("s")
+        assert [r["replication"] for r in back] == list(range(450))
+        assert back[449] == rows(range(449, 450))[0]
+        # a batch that fails in its third statement (replication 10 is stored already) leaves nothing behind
+        with pytest.raises(duckdb.ConstraintException):
+            store.add_replications("s", rows(range(450, 850)) + rows(range(10, 11)))
+        assert len(store.replications("s")) == 450
