@@ -72,9 +72,14 @@ class _Cluster:
 
         self.cluster = None
         if scheduler is None:
-            # Workers without Dask's statistical profiler, which samples the running task's stack every
-            # 10 ms and costs a replication a few per cent; the event loop's health check every 0.5 s.
-            quiet = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "500ms"}
+            # Every core goes to the replications: workers without Dask's statistical profiler (it samples
+            # the running task's stack every 10 ms, a few per cent of a replication), event loops checked
+            # every 0.5 s, and no work stealing (equal workers, tasks queued at the scheduler).
+            quiet = {
+                "distributed.worker.profile.enabled": False,
+                "distributed.admin.tick.interval": "500ms",
+                "distributed.scheduler.work-stealing": False,
+            }
             with dask.config.set(quiet):
                 self.cluster = LocalCluster(
                     n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
