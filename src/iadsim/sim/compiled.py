@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 from iadsim.sim import _kernels
 
@@ -85,7 +85,7 @@ class CompiledTracker:
         max_misses: int = 3,
         max_position_variance_m2: float = math.inf,
     ) -> None:
-        g = float(chi2.ppf(gate_probability, 3))
+        g = 2.0 * float(gammaincinv(1.5, gate_probability))  # chi-square quantile, 3 degrees of freedom
         self.params = np.array(
             [
                 q_m2ps3,
