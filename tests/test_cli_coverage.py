@@ -67,7 +67,7 @@ def test_floor_on_a_projected_dem(cli, tmp_path: Path) -> None:  # type: ignore[
 
 
 def test_floor_replaces_an_existing_output(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    # the old file is moved aside and deleted while the new one is written: nothing else is left behind
+    # the old file is moved aside while the new one is written, then deleted: nothing else is left behind
     dem = _dem(tmp_path / "flat.tif")
     out = tmp_path / "floor.tif"
     out.write_bytes(b"not a GeoTIFF")
@@ -78,6 +78,23 @@ def test_floor_replaces_an_existing_output(cli, tmp_path: Path) -> None:  # type
     with rasterio.open(out) as f:
         floor = f.read(1)
     assert json.loads(result.out)["cells_in_range"] == int(np.isfinite(floor).sum())
+
+
+def test_a_failed_write_keeps_the_previous_output(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from iadsim.coverage import export
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export, "write_geotiff", full_disk)
+    dem = _dem(tmp_path / "flat.tif")
+    out = tmp_path / "floor.tif"
+    out.write_bytes(b"the previous floor")
+    args = ["--dem", str(dem), "--site", "450250,4399750", "--site-crs", "dem", "--max-range-km", "20"]
+    with pytest.raises(OSError, match="No space"):
+        cli("coverage", "floor", *args, "--out", str(out))
+    assert out.read_bytes() == b"the previous floor"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flat.tif", "floor.tif"]
 
 
 def test_floor_on_the_embedded_terrain(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

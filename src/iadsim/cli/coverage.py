@@ -161,31 +161,36 @@ def _floor(
         "antenna_amsl_m": f"{result.antenna_amsl_m:.2f}",
         "max_range_m": f"{max_range_m:g}",
     }
-    # An existing output is moved aside and deleted while the new one is written (as gdal_viewshed deletes
-    # it first), not replaced by renaming the new file over it: on ext4 that makes the kernel flush the new
-    # file to disk at once (auto_da_alloc), 0.13 s at 100 m. The new file is still written under a
-    # temporary name and renamed when complete.
+    # An existing output is moved aside while the new one is written, and deleted once it is complete (or
+    # put back if the write fails), rather than replaced by renaming the new file over it: on ext4 that makes
+    # the kernel flush the new file to disk at once (auto_da_alloc), 0.13 s at 100 m. The new file is still
+    # written under a temporary name and renamed when complete.
     old = _move_aside(out)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # GDAL writes without the GIL; summarise meanwhile
-        if old is not None:
-            pool.submit(old.unlink, missing_ok=True)
-        written = pool.submit(
-            write_geotiff,
-            result.agl,
-            out,
-            description="radar floor (m above ground)",
-            tags=tags,
-            compress=None if compress == "none" else compress,
-        )
-        values = result.agl.values
-        in_range = count_finite(values)
-        # fraction seen at ground level and median floor from a regular 1-in-25 sample: exact ones cost as
-        # much as the floor itself on large grids
-        sample = values[::5, ::5]
-        finite = sample[np.isfinite(sample)]
-        at_ground = float(np.mean(finite == 0)) if finite.size else 0.0
-        median = float(np.median(finite)) if finite.size else float("nan")
-        written.result()
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:  # GDAL writes without the GIL; summarise meanwhile
+            written = pool.submit(
+                write_geotiff,
+                result.agl,
+                out,
+                description="radar floor (m above ground)",
+                tags=tags,
+                compress=None if compress == "none" else compress,
+            )
+            values = result.agl.values
+            in_range = count_finite(values)
+            # fraction seen at ground level and median floor from a regular 1-in-25 sample: exact ones cost
+            # as much as the floor itself on large grids
+            sample = values[::5, ::5]
+            finite = sample[np.isfinite(sample)]
+            at_ground = float(np.mean(finite == 0)) if finite.size else 0.0
+            median = float(np.median(finite)) if finite.size else float("nan")
+            written.result()
+    except BaseException:
+        if old is not None and not out.exists():
+            old.rename(out)  # the previous output stays as it was
+        raise
+    if old is not None:
+        old.unlink(missing_ok=True)
     rows, cols = result.agl.shape
     if json_:
         print_json(

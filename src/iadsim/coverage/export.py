@@ -104,7 +104,7 @@ def write_geotiff(
     all_tags = {"source": grid.source} if grid.source else {}
     all_tags.update(tags or {})
     with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(values, 1)
+        dst.write(values[np.newaxis], [1])  # (a 2-D array with a band index would be copied into a 3-D one)
         if description:
             dst.set_band_description(1, description)
         if "units" in all_tags:
