@@ -287,3 +287,14 @@ def test_detection_kernel_draws_with_the_tabulated_swerling_pd() -> None:
     clear = np.abs(u[cand] - pd) > 1e-9
     np.testing.assert_array_equal(hit[clear], (u[cand] < pd)[clear])
     assert 0.05 < hit.mean() < 0.95 and (snr < -30).any() and (snr > 80).any()  # both ends of the table
+
+
+def test_a_scenario_without_raids_runs_to_its_end() -> None:
+    from iadsim.sim.engine import run
+
+    cat = default_catalog()
+    sc = resolve_scenario("ankara-s400", cat)
+    sc = sc.model_copy(update={"raids": (), "duration_s": 60.0})
+    res = run(build_world(sc, cat), 3)
+    assert (res.threats, res.detected, res.interceptors_launched) == (0, 0, 0)
+    assert res.outcomes == [] and res.events == []

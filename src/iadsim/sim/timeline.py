@@ -152,6 +152,8 @@ class Timeline:
 
 def _by_step(steps: NDArray[np.int64]) -> dict[int, NDArray[np.int64]]:
     """Indices of the elements of ``steps`` with each value, by value (indices ascending)."""
+    if steps.size == 0:
+        return {}
     order = np.argsort(steps, kind="stable")
     values, first = np.unique(steps[order], return_index=True)
     return {int(v): idx for v, idx in zip(values, np.split(order, first[1:]), strict=True)}
