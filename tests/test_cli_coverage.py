@@ -81,12 +81,12 @@ def test_floor_replaces_an_existing_output(cli, tmp_path: Path) -> None:  # type
 
 
 def test_a_failed_write_keeps_the_previous_output(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from iadsim.coverage import export
+    from iadsim.coverage import raster
 
     def full_disk(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export, "write_geotiff", full_disk)
+    monkeypatch.setattr(raster, "write_geotiff", full_disk)
     dem = _dem(tmp_path / "flat.tif")
     out = tmp_path / "floor.tif"
     out.write_bytes(b"the previous floor")

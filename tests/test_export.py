@@ -15,13 +15,8 @@ from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LinearRing, LineString, MultiPolygon, Point, Polygon
 
 from iadsim.coverage.areas import area_km2
-from iadsim.coverage.export import (
-    mask_to_polygons,
-    read_geotiff,
-    write_geojson,
-    write_geotiff,
-    write_kml,
-)
+from iadsim.coverage.export import mask_to_polygons, write_geojson, write_kml
+from iadsim.coverage.raster import read_geotiff, write_geotiff
 from iadsim.terrain.grid import WGS84, Grid, local_crs
 
 GEOD = Geod(ellps="WGS84")

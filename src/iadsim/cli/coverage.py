@@ -136,7 +136,7 @@ def _floor(
     from iadsim.coverage.floor import count_finite, geotiff_floor, preload_kernels, site_floor
 
     preload_kernels()  # numba starts while the terrain is opened and read
-    from iadsim.coverage.export import write_geotiff
+    from iadsim.coverage.raster import write_geotiff
     from iadsim.terrain import GeoTiffTerrain, open_terrain
 
     a, b = parse_pair(site, "--site")

@@ -140,7 +140,8 @@ def run_coverage(
     are true ellipsoidal km² (:mod:`.areas`); the ring is each unit's advertised range around it.
     """
     from iadsim.coverage.areas import area_by_country, area_km2
-    from iadsim.coverage.export import mask_to_polygons, write_geojson, write_geotiff, write_kml
+    from iadsim.coverage.export import mask_to_polygons, write_geojson, write_kml
+    from iadsim.coverage.raster import write_geotiff
     from iadsim.report.maps import MapLayer, MapRing, MapSite, coverage_map, floor_map
 
     say = progress or (lambda _msg: None)
