@@ -8,13 +8,25 @@ from __future__ import annotations
 
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from iadsim.terrain.base import OutsideCoverageError, Terrain, TerrainError, cache_root
-from iadsim.terrain.copernicus import CopernicusTerrain
 from iadsim.terrain.flat import FlatTerrain
 from iadsim.terrain.geotiff import GeoTiffTerrain
 from iadsim.terrain.globe import GlobeTerrain
 from iadsim.terrain.grid import Grid, local_crs, local_grid_spec
+
+if TYPE_CHECKING:
+    from iadsim.terrain.copernicus import CopernicusTerrain
+
+
+def __getattr__(name: str) -> Any:
+    # (the Copernicus source loads the HTTP client and TLS: only when it is asked for)
+    if name == "CopernicusTerrain":
+        from iadsim.terrain.copernicus import CopernicusTerrain
+
+        return CopernicusTerrain
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 CHOICES = ("globe", "flat", "copernicus-90", "copernicus-30", "<path to a GeoTIFF>")
 
@@ -31,6 +43,8 @@ def open_terrain(spec: str | PathLike[str] = "globe", cache_dir: Path | None = N
     if key == "flat":
         return FlatTerrain()
     if key in ("copernicus-90", "copernicus-30"):
+        from iadsim.terrain.copernicus import CopernicusTerrain
+
         res = int(key[-2:])
         return CopernicusTerrain(res, root / f"copernicus-dem-{res}m" if root else None)
     path = Path(text).expanduser()
