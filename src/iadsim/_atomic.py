@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,14 +16,13 @@ def atomic_path(path: Path) -> Iterator[Path]:
     On an exception the temporary file is removed and any existing ``path`` is left untouched.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    # A fresh name that the writer creates itself. (A file made beforehand, as ``tempfile.mkstemp`` does,
+    # is opened with truncation by writers such as GDAL; ext4 then allocates the new data's blocks at once
+    # instead of lazily: a 244 MB GeoTIFF took twice as long to write and three times as long to delete.)
+    tmp = path.parent / f".{path.stem}.{os.getpid()}.{secrets.token_hex(6)}{path.suffix}"
     try:
-        yield Path(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual permissions
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
