@@ -103,21 +103,16 @@ def test_compiled_tracker_follows_the_reference_tracker_scan_by_scan(
         np.testing.assert_array_equal(b.confirmed_ids, a.confirmed_ids)
         np.testing.assert_array_equal(b.deleted_ids, a.deleted_ids)
         events += len(a.confirmed_ids) + len(a.deleted_ids)
-        tracks = ref.tracks
-        assert len(fast) == len(tracks)
-        n = len(fast)
-        np.testing.assert_array_equal(fast.ids[:n], tracks.ids)
-        np.testing.assert_array_equal(fast.status[:n], tracks.status)
-        np.testing.assert_array_equal(fast.hits[:n], tracks.hits)
-        np.testing.assert_array_equal(fast.misses[:n], tracks.misses)
-        np.testing.assert_array_equal(fast.scans[:n], tracks.scans)
-        np.testing.assert_array_equal(fast.history[:n], tracks.history)
-        np.testing.assert_array_equal(fast.sensor[:n], tracks.sensor_id)
-        if n:
+        tracks, ours = ref.tracks, fast.tracks
+        assert len(fast) == len(tracks) == len(ours)
+        exact = ("ids", "status", "hits", "misses", "scans", "history", "sensor_id", "created_s", "updated_s")
+        for name in exact:
+            np.testing.assert_array_equal(getattr(ours, name), getattr(tracks, name), err_msg=name)
+        if len(tracks):
             scale = np.abs(tracks.state).max(axis=1, keepdims=True)
-            assert np.all(np.abs(fast.state[:n] - tracks.state) <= 1e-9 * scale)
+            assert np.all(np.abs(ours.state - tracks.state) <= 1e-9 * scale)
             cscale = np.abs(tracks.cov).max(axis=(1, 2), keepdims=True)
-            assert np.all(np.abs(fast.cov[:n] - tracks.cov) <= 1e-9 * cscale)
+            assert np.all(np.abs(ours.cov - tracks.cov) <= 1e-9 * cscale)
         ids, states, _ = fast.confirmed()
         conf = ref.confirmed_tracks
         np.testing.assert_array_equal(ids, conf.ids)

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import gammaincinv
 
 from iadsim.sim import _kernels
+from iadsim.sim.tracking import _TRACKSET_DTYPES, TrackSet, gate_d2
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -58,6 +58,12 @@ class Coverage:
         return ok, slant
 
 
+#: The kernel, called with the track arrays spread from a dict (which numba's typing stub does not follow).
+_TRACKER_STEP: Any = _kernels.tracker_step
+
+#: Shape of one track's row in the arrays that are not one number per track.
+_ROW_SHAPES = {"state": (6,), "cov": (6, 6)}
+
 _NO_COVERAGE = Coverage(
     np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.array([0.0, 1.0, 0.0, -1.0]), np.zeros(7)
 )
@@ -85,7 +91,7 @@ class CompiledTracker:
         max_misses: int = 3,
         max_position_variance_m2: float = math.inf,
     ) -> None:
-        g = 2.0 * float(gammaincinv(1.5, gate_probability))  # chi-square quantile, 3 degrees of freedom
+        g = gate_d2(gate_probability)
         self.params = np.array(
             [
                 q_m2ps3,
@@ -104,29 +110,22 @@ class CompiledTracker:
         self._alloc(16)
 
     def _alloc(self, cap: int) -> None:
-        """(Re)allocate the track arrays with room for ``cap`` tracks, keeping the current ones."""
-        n = self.n if hasattr(self, "ids") else 0
-
-        def grow(old: NDArray[Any] | None, shape: tuple[int, ...], dtype: type[np.generic]) -> NDArray[Any]:
-            a = np.zeros((cap, *shape), dtype)
+        """(Re)allocate the track arrays (the fields of a :class:`~iadsim.sim.tracking.TrackSet`, in its
+        order, which is the kernel's) with room for ``cap`` tracks, keeping the current ones."""
+        old = getattr(self, "_arrays", None)
+        arrays: dict[str, NDArray[Any]] = {}
+        for name, dtype in _TRACKSET_DTYPES:
+            a = np.zeros((cap, *_ROW_SHAPES.get(name, ())), dtype)
             if old is not None:
-                a[:n] = old[:n]
-            return a
-
-        had = hasattr(self, "ids")
-        self.ids: IntArray = grow(self.ids if had else None, (), np.int64)
-        self.state: FloatArray = grow(self.state if had else None, (6,), np.float64)
-        self.cov: FloatArray = grow(self.cov if had else None, (6, 6), np.float64)
-        self.time_s: FloatArray = grow(self.time_s if had else None, (), np.float64)
-        self.status: NDArray[np.int8] = grow(self.status if had else None, (), np.int8)
-        self.hits: IntArray = grow(self.hits if had else None, (), np.int64)
-        self.misses: IntArray = grow(self.misses if had else None, (), np.int64)
-        self.scans: IntArray = grow(self.scans if had else None, (), np.int64)
-        self.history: NDArray[np.uint64] = grow(self.history if had else None, (), np.uint64)
-        self.created_s: FloatArray = grow(self.created_s if had else None, (), np.float64)
-        self.updated_s: FloatArray = grow(self.updated_s if had else None, (), np.float64)
-        self.sensor: IntArray = grow(self.sensor if had else None, (), np.int64)
+                a[: self.n] = old[name][: self.n]
+            arrays[name] = a
+        self._arrays = arrays
         self.cap = cap
+
+    @property
+    def tracks(self) -> TrackSet:
+        """The current tracks (read-only views of the tracker's arrays, valid until its next step)."""
+        return TrackSet._trusted(**{name: a[: self.n] for name, a in self._arrays.items()})
 
     def __len__(self) -> int:
         return self.n
@@ -148,25 +147,14 @@ class CompiledTracker:
         confirmed = np.empty(self.n + m, np.int64)
         deleted = np.empty(self.n, np.int64)
         c = coverage or _NO_COVERAGE
-        self.n, self.next_id, n_conf, n_del = _kernels.tracker_step(
+        self.n, self.next_id, n_conf, n_del = _TRACKER_STEP(
             float(time_s),
             positions_m,
             covariances_m2,
             np.full(m, sensor_id, np.int64),
             self.n,
             self.next_id,
-            self.ids,
-            self.state,
-            self.cov,
-            self.time_s,
-            self.status,
-            self.hits,
-            self.misses,
-            self.scans,
-            self.history,
-            self.created_s,
-            self.updated_s,
-            self.sensor,
+            *self._arrays.values(),
             self.params,
             coverage is not None,
             c.floor_agl_m,
@@ -182,5 +170,6 @@ class CompiledTracker:
     def confirmed(self) -> tuple[IntArray, FloatArray, FloatArray]:
         """Ids ``(k,)``, states ``(k, 6)`` (m, m/s) and times ``(k,)`` (s) of the confirmed tracks
         (copies)."""
-        sel = np.flatnonzero(self.status[: self.n] == 1)
-        return self.ids[sel], self.state[sel], self.time_s[sel]
+        a = self._arrays
+        sel = np.flatnonzero(a["status"][: self.n] == 1)
+        return a["ids"][sel], a["state"][sel], a["time_s"][sel]

@@ -181,7 +181,7 @@ class _Run:
         self.first_detected_s = np.full(n, np.nan)
         self.shots = np.zeros(n, dtype=np.int64)
         self.last_seen = np.full((len(world.radars), n), -np.inf)
-        self.next_scan = self.rng.uniform(0.0, [r.scan_period_s for r in world.radars])
+        self.next_scan = self.rng.uniform(0.0, [r.scan_period_s for r in world.radars]).tolist()
         self.events: list[Event] = []
         self.trackers = [
             CompiledTracker(TRACKER_Q_M2PS3, m_hits=2, n_scans=3, velocity_std_mps=400.0, max_misses=5)
@@ -529,7 +529,7 @@ class _Run:
         sc = w.scenario
         last_launch = int(self.tl.start_step.max()) if w.threats.count else 0
         periods = [radar.scan_period_s for radar in w.radars]
-        next_scan = [float(x) for x in self.next_scan]
+        next_scan = self.next_scan
         for step in range(self.tl.n_steps + 1):
             t = step * sc.step_s
             flying = self.move(step, t)

@@ -181,11 +181,3 @@ def radar_coverage(world: World, ri: int) -> Coverage:
             dtype=np.float64,
         ),
     )
-
-
-def visibility(world: World, ri: int, p: FloatArray) -> tuple[BoolArray, FloatArray]:
-    """Whether radar ``ri`` of a world could see points ``p`` ``(n, 3)`` (x, y, z above sea level; m), and
-    the slant range (m) to each: on the world grid, at or above the radar's floor at the point's cell, within
-    the instrumented slant range, and at an elevation angle within the radar's limits (k-factor earth; see
-    :func:`iadsim.sim._kernels.visible`)."""
-    return radar_coverage(world, ri).visible(p)

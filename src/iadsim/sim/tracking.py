@@ -35,10 +35,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 from iadsim.errors import InputError
 
@@ -588,11 +585,21 @@ def _clusters(ti: IntArray, dj: IntArray, n: int, m: int) -> list[IntArray]:
                 parent[rt] = rd
         labels = np.array([root(t) for t in tracks], dtype=np.int64)
     else:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
         graph = coo_matrix((np.ones(ti.size), (ti, n + dj)), shape=(n + m, n + m))
         labels = connected_components(graph, directed=False)[1][ti]
     order = labels.argsort(kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     return np.split(order, bounds)
+
+
+def gate_d2(probability: float) -> float:
+    """Gate on ``d2 = nu^T S^-1 nu`` that holds a track's own detection (3 coordinates) with ``probability``:
+    the chi-square quantile with 3 degrees of freedom, ``2 P^-1(3/2, p)`` with ``P`` the regularised lower
+    incomplete gamma function (as ``scipy.stats.chi2.ppf(p, 3)`` evaluates it)."""
+    return 2.0 * float(gammaincinv(1.5, probability))
 
 
 @dataclass(frozen=True)
@@ -631,7 +638,7 @@ class GNNAssociator:
             )
         if self.cost not in ("distance", "squared"):
             raise InputError(f"cost must be 'distance' or 'squared', got {self.cost!r}")
-        object.__setattr__(self, "gate_d2", float(chi2.ppf(self.gate_probability, 3)))
+        object.__setattr__(self, "gate_d2", gate_d2(self.gate_probability))
 
     def gated_pairs(
         self, state: FloatArray, cov: FloatArray, positions_m: FloatArray, covariances_m2: FloatArray
@@ -713,6 +720,8 @@ class GNNAssociator:
                 matrix = np.full((nt, nd + nt), np.inf)
                 matrix[t_local, d_local] = cost[group]
                 matrix[np.arange(nt), nd + np.arange(nt)] = miss
+                from scipy.optimize import linear_sum_assignment
+
                 rows, cols = linear_sum_assignment(matrix)
                 chosen = cols < nd
                 lookup = np.full((nt, nd), -1, dtype=np.int64)

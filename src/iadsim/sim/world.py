@@ -164,17 +164,6 @@ class World:
             + float(v[r0 + 1, c0 + 1]) * wr * wc
         )
 
-    def cells(
-        self, x: FloatArray, y: FloatArray
-    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
-        """Grid (row, col) of points, and whether they fall on the grid."""
-        t = self.terrain.transform  # north-up: col = (x - c) / a, row = (y - f) / e
-        c = np.floor((np.asarray(x) - t.c) / t.a).astype(np.int64)
-        r = np.floor((np.asarray(y) - t.f) / t.e).astype(np.int64)
-        rows, cols = self.terrain.shape
-        ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
-        return np.minimum(np.maximum(r, 0), rows - 1), np.minimum(np.maximum(c, 0), cols - 1), ok
-
 
 def sample_bilinear(grid: Grid, x: FloatArray, y: FloatArray) -> FloatArray:
     """Bilinear interpolation of a grid's values at points in its CRS (cell centres as nodes); 0 outside.

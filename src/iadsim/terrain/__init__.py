@@ -28,6 +28,7 @@ def __getattr__(name: str) -> Any:
         return CopernicusTerrain
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 CHOICES = ("globe", "flat", "copernicus-90", "copernicus-30", "<path to a GeoTIFF>")
 
 
