@@ -86,7 +86,8 @@ def test_units_are_converted_to_si() -> None:
     for radar in cat.radars.values():
         assert radar.reference_range_m.value > 1e3  # metres, not km
     for missile in cat.missiles.values():
-        assert missile.min_range_m.value < missile.max_range_m.value
+        for env in missile.envelopes.values():
+            assert env.min_range_m.value < env.max_range_m.value
 
 
 def test_every_figure_flagged_or_sourced_in_the_models() -> None:
@@ -206,6 +207,6 @@ def test_catalog_list_and_show_json(cli) -> None:  # type: ignore[no-untyped-def
     assert result.code == 0
     data = json.loads(result.out)
     assert data["kind"] == "missiles"
-    assert data["max_range_m"]["sources"][0]["title"]
+    assert data["envelopes"]["aircraft"]["max_range_m"]["sources"][0]["title"]
     result = cli("catalog", "show", "s-400")
     assert result.code == 0 and "advertised_range_m" in result.out and "400 km" in result.out

@@ -85,13 +85,14 @@ def test_engagement_is_detection_within_the_missile_envelope() -> None:
     env = missile_envelope(floor, [m48], 10000.0)
     inner, outer = _radii(env)
     assert outer == pytest.approx(m48.max_range_m.value / 1e3, abs=CELL / 1e3)
-    assert inner == pytest.approx(max(m48.min_range_m.value / 1e3, CELL / 1e3), abs=1.5 * CELL / 1e3)
+    min_range_km = m48.envelopes["aircraft"].min_range_m.value / 1e3
+    assert inner == pytest.approx(max(min_range_km, CELL / 1e3), abs=1.5 * CELL / 1e3)
     eng = engagement_coverage(floor, model, [m48], 1.2, 1, 10000.0)
     det = detection_coverage(floor, model, 1.2, 1, 10000.0)
     assert np.array_equal(np.asarray(eng.values), np.asarray(det.values) & np.asarray(env.values))
     # a target above the missile's ceiling is never engaged
     above = engagement_coverage(
-        floor, model, [m48], 1.2, 1, m48.max_altitude_m.value + 1000.0, reference="amsl"
+        floor, model, [m48], 1.2, 1, m48.envelopes["aircraft"].max_altitude_m.value + 1000.0, reference="amsl"
     )
     assert not np.asarray(above.values).any()
 

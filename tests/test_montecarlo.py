@@ -104,11 +104,11 @@ def test_uncertainty_draws_within_the_ranges_and_reports_sensitivity(tmp_path: P
         rows = store.replications(res.study_id)
     assert len(rows) == 4
     draws = rows[0]["draws"]
-    assert "48n6e.max_range_m" in draws and "subsonic-cruise-missile.rcs_m2" in draws
+    assert "48n6e.envelopes.aircraft.max_range_m" in draws and "subsonic-cruise-missile.rcs_m2" in draws
     fig = cat.missile("48n6e").max_range_m
     assert fig.range is not None
     for r in rows:
-        assert fig.range[0] <= r["draws"]["48n6e.max_range_m"] <= fig.range[1]
+        assert fig.range[0] <= r["draws"]["48n6e.envelopes.aircraft.max_range_m"] <= fig.range[1]
     assert rows[0]["draws"] != rows[1]["draws"]
     summary = summarize(rows)[0]
     assert {s["figure"] for s in summary["sensitivity"]} == set(draws)

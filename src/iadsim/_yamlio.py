@@ -70,12 +70,15 @@ def read_yaml(path: Path, error: type[IadsimError] = IadsimError) -> YamlDocumen
 
 
 def describe_validation_error(
-    doc: YamlDocument, exc: ValidationError, prefix: Loc = (), rename: Mapping[str, str] | None = None
+    doc: YamlDocument,
+    exc: ValidationError,
+    prefix: Loc = (),
+    rename: Mapping[tuple[str, ...], str] | None = None,
 ) -> str:
     """One line per problem: ``file:line: field.path: message (got value)``.
 
-    ``prefix`` is where the validated mapping sits in the file; ``rename`` maps a model field name back to
-    the key written in the file, where the two differ.
+    ``prefix`` is where the validated mapping sits in the file; ``rename`` maps the path of a model field
+    (its names from the validated mapping down) to the key written in the file, where the two differ.
     """
     lines = []
     errors = exc.errors()
@@ -91,8 +94,9 @@ def describe_validation_error(
     ]
     for err in errors:
         parts = [p for p in err["loc"] if not _is_union_tag(p)]
-        if parts and rename and str(parts[0]) in rename:
-            parts[0] = rename[str(parts[0])]
+        if rename:
+            names = tuple(str(p) for p in parts)
+            parts = [rename.get(names[: i + 1], p) for i, p in enumerate(parts)]
         loc = [*prefix, *parts]
         field = ".".join(str(p) for p in loc) or "(top level)"
         got = err.get("input")

@@ -2,9 +2,12 @@
 
 from iadsim.catalog.loader import Catalog, default_catalog, figures, load_catalog
 from iadsim.catalog.models import (
+    ENVELOPE_CLASS_OF,
+    ENVELOPE_CLASSES,
     TARGET_CLASSES,
     CommandPost,
     Entity,
+    Envelope,
     Figure,
     Launcher,
     Missile,
@@ -16,10 +19,13 @@ from iadsim.catalog.models import (
 )
 
 __all__ = [
+    "ENVELOPE_CLASSES",
+    "ENVELOPE_CLASS_OF",
     "TARGET_CLASSES",
     "Catalog",
     "CommandPost",
     "Entity",
+    "Envelope",
     "Figure",
     "Launcher",
     "Missile",

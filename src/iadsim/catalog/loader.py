@@ -132,16 +132,20 @@ def _unknown(entity_id: str, what: str, known: Iterable[str]) -> str:
 
 
 def figures(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, Figure]]:
-    """Every :class:`Figure` inside a model, as (dotted field path, figure)."""
+    """Every :class:`Figure` inside a model, as (dotted field path, figure), through nested models and
+    mappings (``envelopes.aircraft.max_range_m``, ``pk.fighter``)."""
     for name in type(model).model_fields:
-        value = getattr(model, name)
-        path = f"{prefix}{name}"
-        if isinstance(value, Figure):
-            yield path, value
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(item, Figure):
-                    yield f"{path}.{key}", item
+        yield from _figures_in(getattr(model, name), f"{prefix}{name}")
+
+
+def _figures_in(value: Any, path: str) -> Iterator[tuple[str, Figure]]:
+    if isinstance(value, Figure):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        yield from figures(value, f"{path}.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _figures_in(item, f"{path}.{key}")
 
 
 def builtin_files() -> list[Path]:
@@ -240,17 +244,8 @@ def _build(
     loc: list[str | int] = [section, index]
     if not isinstance(raw, dict):
         raise CatalogError(f"{doc.where(loc)}: {section}[{index}]: expected a mapping, got {raw!r}")
-    converted: dict[str, Any] = {}
-    yaml_key: dict[str, str] = {}
-    for key, value in raw.items():
-        si_key, factor = _si_key(str(key))
-        if si_key in converted:
-            raise CatalogError(
-                f"{doc.where([*loc, key])}: {section}[{index}].{key}: given twice "
-                f"(as {yaml_key[si_key]} and {key})"
-            )
-        yaml_key[si_key] = str(key)
-        converted[si_key] = _resolve(doc, [*loc, key], value, factor, sources)
+    yaml_key: dict[tuple[str, ...], str] = {}
+    converted = _resolve(doc, loc, raw, 1.0, sources, yaml_key)
     try:
         return model.model_validate(converted)
     except ValidationError as exc:
@@ -265,10 +260,33 @@ def _si_key(key: str) -> tuple[str, float]:
 
 
 def _resolve(
-    doc: YamlDocument, loc: list[str | int], value: Any, factor: float, sources: dict[str, Source]
+    doc: YamlDocument,
+    loc: list[str | int],
+    value: Any,
+    factor: float,
+    sources: dict[str, Source],
+    yaml_key: dict[tuple[str, ...], str],
+    depth: int = 2,
 ) -> Any:
-    """Resolve source ids and convert units inside a figure mapping (recursively through dicts)."""
-    if isinstance(value, dict) and "value" in value:
+    """Resolve source ids and convert units inside a figure mapping, recursively through mappings whose
+    keys may name a unit (``envelopes: {aircraft: {max_range_km: ...}}``); ``yaml_key`` gets the key
+    written in the file of each renamed field, by its path below ``loc[:depth]``."""
+    if isinstance(value, dict) and "value" not in value:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            si_key, key_factor = _si_key(str(key))
+            path = [*loc, str(key)]
+            if si_key in out:
+                field = f"{path[0]}[{path[1]}]." + ".".join(str(p) for p in path[2:])
+                first = yaml_key.get((*(str(p) for p in loc[depth:]), si_key), si_key)
+                raise CatalogError(f"{doc.where(path)}: {field}: given twice (as {first} and {key})")
+            if si_key != key:
+                yaml_key[(*(str(p) for p in loc[depth:]), si_key)] = str(key)
+            out[si_key] = _resolve(
+                doc, path, item, key_factor if si_key != key else factor, sources, yaml_key, depth
+            )
+        return out
+    if isinstance(value, dict):
         fig = dict(value)
         ids = fig.get("sources") or []
         if not isinstance(ids, list):
@@ -289,8 +307,6 @@ def _resolve(
             if isinstance(fig.get("range"), list):
                 fig["range"] = [v * factor if isinstance(v, int | float) else v for v in fig["range"]]
         return fig
-    if isinstance(value, dict):
-        return {k: _resolve(doc, [*loc, k], v, factor, sources) for k, v in value.items()}
     return value
 
 

@@ -24,6 +24,22 @@ TargetClass = Literal[
 ]
 TARGET_CLASSES: tuple[str, ...] = TargetClass.__args__  # type: ignore[attr-defined]
 
+#: The classes a missile's engagement envelope is published for.
+EnvelopeClass = Literal["aircraft", "cruise-missile", "ballistic-missile", "drone"]
+ENVELOPE_CLASSES: tuple[str, ...] = EnvelopeClass.__args__  # type: ignore[attr-defined]
+
+#: The envelope class of each target class.
+ENVELOPE_CLASS_OF: dict[str, str] = {
+    "fighter": "aircraft",
+    "stealth-fighter": "aircraft",
+    "strike-aircraft": "aircraft",
+    "airliner": "aircraft",
+    "helicopter": "aircraft",
+    "uav": "drone",
+    "cruise-missile": "cruise-missile",
+    "ballistic-missile": "ballistic-missile",
+}
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -114,6 +130,7 @@ class Radar(Entity):
     scan_period_s: Figure | None = None
     min_elevation_deg: Figure
     max_elevation_deg: Figure
+    azimuth_sector_deg: Figure | None = None
     mast_height_m: Figure | None = None
     targets_tracked: Figure | None = None
     targets_engaged: Figure | None = None
@@ -129,18 +146,53 @@ class Radar(Entity):
         _check_probability(self.reference_pfa, "reference_pfa", upper=0.5)
         if self.min_elevation_deg.value >= self.max_elevation_deg.value:
             raise ValueError("min_elevation_deg must be below max_elevation_deg")
+        if self.azimuth_sector_deg is not None:
+            low, high = self.azimuth_sector_deg.range or (self.azimuth_sector_deg.value,) * 2
+            if not (0.0 < low and high <= 360.0):
+                got = self.azimuth_sector_deg.value
+                raise ValueError(f"azimuth_sector_deg: a sector lies in (0, 360] degrees, got {got}")
         return self
 
+    @property
+    def sector_scan(self) -> bool:
+        """Whether the radar covers an azimuth sector (``azimuth_sector_deg`` below 360), not all round."""
+        return self.azimuth_sector_deg is not None and self.azimuth_sector_deg.value < 360.0
 
-class Missile(Entity):
-    """An interceptor, modelled kinematically: envelope, average speed for time of flight, Pk."""
+
+class Envelope(_Frozen):
+    """Where a missile can intercept one class of target: ground range from the launcher and the target's
+    height (minimum above ground, maximum above sea level)."""
 
     max_range_m: Figure
     min_range_m: Figure
     max_altitude_m: Figure
     min_altitude_m: Figure
+
+    @model_validator(mode="after")
+    def _check(self) -> Envelope:
+        if self.min_range_m.value >= self.max_range_m.value:
+            raise ValueError("min_range must be below max_range")
+        if self.min_altitude_m.value >= self.max_altitude_m.value:
+            raise ValueError("min_altitude must be below max_altitude")
+        return self
+
+
+class Missile(Entity):
+    """An interceptor, modelled kinematically: an engagement envelope per target class, a boost-coast
+    flight profile for the time of flight, and a single-shot Pk per target class.
+
+    ``envelopes`` must hold ``aircraft``; ``cruise-missile`` and ``drone`` fall back to it when absent, and a
+    missile without a ``ballistic-missile`` envelope does not engage ballistic missiles (a capability
+    against them is only assumed where it is published). The flight profile
+    (:func:`iadsim.physics.boost_coast_profile`) boosts to ``max_speed_mps`` in ``burn_time_s``, then
+    coasts against drag so as to reach the aircraft envelope's maximum range (straight-line distance) at
+    the average speed ``average_speed_mps``: its maximum flight time is that range over that speed.
+    """
+
+    envelopes: dict[EnvelopeClass, Envelope]
     average_speed_mps: Figure
-    max_speed_mps: Figure | None = None
+    max_speed_mps: Figure
+    burn_time_s: Figure
     max_target_speed_mps: Figure | None = None
     length_m: Figure | None = None
     diameter_m: Figure | None = None
@@ -149,14 +201,36 @@ class Missile(Entity):
 
     @model_validator(mode="after")
     def _check(self) -> Missile:
-        if self.min_range_m.value >= self.max_range_m.value:
-            raise ValueError("min_range must be below max_range")
-        if self.min_altitude_m.value >= self.max_altitude_m.value:
-            raise ValueError("min_altitude must be below max_altitude")
+        if "aircraft" not in self.envelopes:
+            raise ValueError("envelopes: an 'aircraft' envelope is required (the others default to it)")
         for cls, fig in self.pk.items():
             if not 0.0 <= fig.value <= 1.0:
                 raise ValueError(f"pk.{cls}: a probability must lie in [0, 1], got {fig.value}")
+        speed, avg, burn = self.max_speed_mps.value, self.average_speed_mps.value, self.burn_time_s.value
+        if not (speed > 0 and avg > 0 and burn >= 0):
+            raise ValueError("max_speed, average_speed and burn_time must be positive (burn_time may be 0)")
+        reach = self.envelopes["aircraft"].max_range_m.value
+        flight = reach / avg
+        if burn >= flight or avg > speed * (1.0 - burn / (2.0 * flight)):
+            raise ValueError(
+                f"average_speed {avg:g} m/s over {reach / 1e3:g} km cannot be flown with max_speed "
+                f"{speed:g} m/s reached after a burn of {burn:g} s (it must stay below "
+                f"max_speed x (1 - burn_time / (2 x flight time)); equal to it: no drag losses)"
+            )
         return self
+
+    def envelope(self, target_class: str) -> Envelope | None:
+        """The envelope against a target class (see the class docstring); ``None``: cannot engage it."""
+        cls = ENVELOPE_CLASS_OF[target_class]
+        found = self.envelopes.get(cls)  # type: ignore[call-overload]
+        if found is None and cls != "ballistic-missile":
+            return self.envelopes["aircraft"]
+        return found
+
+    @property
+    def max_range_m(self) -> Figure:
+        """Maximum range of the aircraft envelope (the missile's published range)."""
+        return self.envelopes["aircraft"].max_range_m
 
 
 class Launcher(Entity):

@@ -77,7 +77,9 @@ def show(
     json_: JsonOption = False,
 ) -> None:
     """Show one entry: every figure with its confidence, spread of claims and sources."""
-    from iadsim.catalog import Figure, figures
+    from pydantic import BaseModel
+
+    from iadsim.catalog import ENVELOPE_CLASSES, Figure, Missile, figures
 
     cat = get_catalog()
     entity = cat.get(entity_id)
@@ -92,10 +94,19 @@ def show(
         value = getattr(entity, name)
         if name in {"id", "name", "description"} or value is None or isinstance(value, Figure):
             continue
-        if isinstance(value, dict) and value and all(isinstance(v, Figure) for v in value.values()):
+        if isinstance(value, dict) and value and all(isinstance(v, BaseModel) for v in value.values()):
             continue
         shown = ", ".join(value) if isinstance(value, tuple) else str(value)
         console.print(f"  {name}: {shown}")
+    if isinstance(entity, Missile):
+        own = [c for c in ENVELOPE_CLASSES if c in entity.envelopes]
+        borrowed = [c for c in ENVELOPE_CLASSES if c not in own and c != "ballistic-missile"]
+        line = "  envelopes: " + ", ".join(own)
+        if borrowed:
+            line += f"; {' and '.join(borrowed)} as aircraft"
+        if "ballistic-missile" not in own:
+            line += "; does not engage ballistic missiles (no published envelope)"
+        console.print(line)
     table = Table(show_lines=True)
     table.add_column("figure", no_wrap=True)
     table.add_column("value", no_wrap=True)
@@ -104,9 +115,7 @@ def show(
     table.add_column("sources / note", overflow="fold")
     flagged = 0
     for path, fig in figures(entity):
-        unit_field = path.split(".")[0]
-        if "." in path:  # pk.fighter, loadout.48n6e3: dimensionless
-            unit_field = ""
+        unit_field = path.split(".")[-1]  # envelopes.aircraft.max_range_m: in m; pk.fighter: dimensionless
         rng = "" if fig.range is None else " – ".join(format_value(unit_field, v) for v in fig.range)
         cites = "\n".join(escape(s.title) + (f" <{s.url}>" if s.url else "") for s in fig.sources)
         if fig.flagged:

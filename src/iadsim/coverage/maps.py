@@ -161,11 +161,12 @@ def missile_envelope(
     inside = np.zeros(floor.agl.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
         for m in missiles:
+            env = m.envelopes["aircraft"]
             inside |= (
-                (geo.ground_m >= m.min_range_m.value)
-                & (geo.ground_m <= m.max_range_m.value)
-                & (height_agl >= m.min_altitude_m.value)
-                & (geo.height_amsl_m <= m.max_altitude_m.value)
+                (geo.ground_m >= env.min_range_m.value)
+                & (geo.ground_m <= env.max_range_m.value)
+                & (height_agl >= env.min_altitude_m.value)
+                & (geo.height_amsl_m <= env.max_altitude_m.value)
             )
     return floor.agl.with_values(inside, source="missile envelope " + ", ".join(m.id for m in missiles))
 
@@ -188,11 +189,12 @@ def engagement_coverage(
     height_agl = height - floor.terrain.values[cells]
     inside = np.zeros(ground.shape, dtype=bool)
     for m in missiles:
+        env = m.envelopes["aircraft"]
         inside |= (
-            (ground >= m.min_range_m.value)
-            & (ground <= m.max_range_m.value)
-            & (height_agl >= m.min_altitude_m.value)
-            & (height <= m.max_altitude_m.value)
+            (ground >= env.min_range_m.value)
+            & (ground <= env.max_range_m.value)
+            & (height_agl >= env.min_altitude_m.value)
+            & (height <= env.max_altitude_m.value)
         )
     names = ", ".join(m.id for m in missiles)
     return floor.agl.with_values(

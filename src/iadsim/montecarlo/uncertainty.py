@@ -43,7 +43,7 @@ def disputed_figures(world: World) -> list[Disputed]:
         add(r.radar_id, "reference_range_m", cat.radar(r.radar_id).reference_range_m)
     for b in world.battalions:
         for m in b.missiles:
-            add(m.id, "max_range_m", m.max_range_m)
+            add(m.id, "envelopes.aircraft.max_range_m", m.max_range_m)
             add(m.id, "average_speed_mps", m.average_speed_mps)
             for cls in sorted(set(world.threats.target_class)):
                 add(m.id, f"pk.{cls}", m.pk.get(cls))  # type: ignore[call-overload]
@@ -88,10 +88,18 @@ def apply(world: World, values: dict[str, float]) -> World:
 
 def _missile(m: Missile, values: dict[str, float]) -> Missile:
     update: dict[str, object] = {}
-    for field in ("max_range_m", "average_speed_mps"):
-        v = values.get(f"{m.id}.{field}")
-        if v is not None:
-            update[field] = getattr(m, field).model_copy(update={"value": v})
+    v = values.get(f"{m.id}.average_speed_mps")
+    if v is not None:
+        update["average_speed_mps"] = m.average_speed_mps.model_copy(update={"value": v})
+    v = values.get(f"{m.id}.envelopes.aircraft.max_range_m")
+    if v is not None:
+        aircraft = m.envelopes["aircraft"]
+        update["envelopes"] = {
+            **m.envelopes,
+            "aircraft": aircraft.model_copy(
+                update={"max_range_m": aircraft.max_range_m.model_copy(update={"value": v})}
+            ),
+        }
     pk = dict(m.pk)
     for cls, fig in m.pk.items():
         v = values.get(f"{m.id}.pk.{cls}")

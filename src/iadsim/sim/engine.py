@@ -440,7 +440,7 @@ class _Run:
                 continue
             if threat < 0 or self.last_seen[bn.radar, threat] < t - w.scenario.options.hold_s:
                 continue  # the engagement radar does not hold it
-            choice = self.choose_missile(t, bi, bn, p, v)
+            choice = self.choose_missile(t, bi, bn, p, v, threat)
             if choice is None:
                 continue
             mi, tof = choice
@@ -479,15 +479,19 @@ class _Run:
             return
 
     def choose_missile(
-        self, t: float, bi: int, bn: Battalion, p: FloatArray, v: FloatArray
+        self, t: float, bi: int, bn: Battalion, p: FloatArray, v: FloatArray, threat: int
     ) -> tuple[int, float] | None:
         """The shortest-range missile type with a round ready whose envelope holds the predicted intercept
         point (keeping long-range rounds for long-range threats), and its time of flight."""
         b = np.array([bn.x_m, bn.y_m, bn.ground_m])
         ready = self.bn_ready[bi] <= t
         speed = math.sqrt(float(v @ v))
+        cls = self.w.threats.target_class[threat] if threat >= 0 else "fighter"
         for j in self.missile_order[bi]:
             m = bn.missiles[j]
+            env = m.envelope(cls)
+            if env is None:
+                continue
             if not np.any(ready & (self.bn_rounds[bi][:, j] > 0)):
                 continue
             if m.max_target_speed_mps is not None and speed > m.max_target_speed_mps.value:
@@ -497,10 +501,10 @@ class _Run:
                 continue
             pip = p + v * tof
             ground = math.hypot(pip[0] - b[0], pip[1] - b[1])
-            in_range = m.min_range_m.value <= ground <= m.max_range_m.value
-            if not (in_range and pip[2] <= m.max_altitude_m.value):
+            in_range = env.min_range_m.value <= ground <= env.max_range_m.value
+            if not (in_range and pip[2] <= env.max_altitude_m.value):
                 continue
-            if pip[2] - self.w.ground_at(float(pip[0]), float(pip[1])) >= m.min_altitude_m.value:
+            if pip[2] - self.w.ground_at(float(pip[0]), float(pip[1])) >= env.min_altitude_m.value:
                 return j, tof
         return None
 
