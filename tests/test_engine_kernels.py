@@ -13,8 +13,7 @@ from iadsim import physics
 from iadsim.catalog import default_catalog
 from iadsim.scenario import resolve_scenario
 from iadsim.sim import _kernels
-from iadsim.sim.compiled import CompiledTracker, Coverage
-from iadsim.sim.timeline import radar_coverage
+from iadsim.sim.compiled import CompiledTracker, Coverage, ScanCoverage, pd_tables
 from iadsim.sim.tracking import MissDeleter, MOfNInitiator, Predictor, Tracker
 from iadsim.sim.world import build_world
 
@@ -23,7 +22,8 @@ def _scene(  # type: ignore[no-untyped-def]
     seed: int, n_targets: int, scans: int, pd: float, clutter: float, spread_m: float = 150e3
 ):
     """Straight-line targets seen by a radar at the origin with detection probability ``pd``, converted
-    measurements with their covariances, and uniform false alarms: a list of (time, z, R) per scan."""
+    measurements with their covariances, and uniform false alarms: a list of (time, z, R, RCS) per scan
+    (targets of 0.01 to 10 m², false alarms NaN)."""
     rng = np.random.default_rng(seed)
     p0 = np.column_stack(
         [
@@ -35,38 +35,51 @@ def _scene(  # type: ignore[no-untyped-def]
     heading = rng.uniform(0, 2 * np.pi, n_targets)
     speed = rng.uniform(100, 300, n_targets)
     v = np.column_stack([speed * np.sin(heading), speed * np.cos(heading), np.zeros(n_targets)])
+    rcs = 10 ** rng.uniform(-2, 1, n_targets)
     out = []
     for k in range(scans):
         t = 2.0 * k
         truth = p0 + v * t
-        seen = truth[rng.random(n_targets) < pd]
+        hit = rng.random(n_targets) < pd
+        seen = truth[hit]
         n_fa = rng.poisson(clutter)
         fa = np.column_stack(
             [rng.uniform(-150e3, 150e3, n_fa), rng.uniform(-150e3, 150e3, n_fa), rng.uniform(0, 15e3, n_fa)]
         )
-        xyz = np.vstack([seen, fa])
-        xyz = xyz[rng.permutation(len(xyz))]
+        order = rng.permutation(len(seen) + n_fa)
+        xyz = np.vstack([seen, fa])[order]
+        sigma = np.concatenate([rcs[hit], np.full(n_fa, np.nan)])[order]
         pos = np.empty((len(xyz), 3))
         cov = np.empty((len(xyz), 3, 3))
         noise = rng.standard_normal((3, len(xyz)))
         _kernels.convert_measurements(np.zeros(3), xyz, noise, np.array([60.0, 0.003, 0.004]), pos, cov)
-        out.append((t, pos, cov))
+        out.append((t, pos, cov, sigma))
     return out
 
 
-def _coverage(radius_m: float) -> Coverage:
-    """A flat 400 x 400 km grid with a floor that hides everything beyond ``radius_m`` east of x = 50 km."""
+def _coverage(radius_m: float, facing: float = 0.0, sector: float = 2 * np.pi) -> Coverage:
+    """A flat 400 x 400 km grid with a floor that hides everything beyond ``radius_m`` east of x = 50 km
+    (the floor given on a window that leaves out the grid's first 20 rows and 30 columns)."""
     n, cell = 400, 1000.0
     floor = np.zeros((n, n), np.float32)
     xs = -200e3 + cell * (np.arange(n) + 0.5)
     xx, yy = np.meshgrid(xs, -xs)
     floor[(np.hypot(xx, yy) > radius_m) & (xx > 50e3)] = 1e5
     return Coverage(
-        floor,
+        np.ascontiguousarray(floor[20:, 30:]),
         np.zeros((n, n), np.float32),
-        np.array([-200e3, cell, 200e3, -cell]),
-        np.array([0.0, 0.0, 10.0, physics.effective_earth_radius_m(4 / 3), 1e7, -0.5, 1.5]),
+        np.array([-200e3, cell, 200e3, -cell, 20, 30]),
+        np.array(
+            [0.0, 0.0, 10.0, physics.effective_earth_radius_m(4 / 3), 1e7, -0.5, 1.5, facing, sector / 2]
+        ),
     )
+
+
+def _scan_coverage(radius_m: float) -> ScanCoverage:
+    """:func:`_coverage` with a radar that detects 1 m² at 120 km with Pd 0.5 (Swerling 1): misses count
+    only where Pd >= 0.8 for the track's RCS."""
+    snr50 = float(physics.required_snr_db(0.5, 1e-6, 1, 1))
+    return ScanCoverage.of(_coverage(radius_m), snr50 + 40 * np.log10(120e3), 1e-6, 1, 0.8)
 
 
 @pytest.mark.parametrize(
@@ -82,7 +95,7 @@ def _coverage(radius_m: float) -> Coverage:
 def test_compiled_tracker_follows_the_reference_tracker_scan_by_scan(
     seed: int, n_targets: int, pd: float, clutter: float, covered: bool, spread_m: float
 ) -> None:
-    coverage = _coverage(100e3) if covered else None
+    coverage = _scan_coverage(100e3) if covered else None
     ref = Tracker(
         Predictor(10.0),
         initiator=MOfNInitiator(m_hits=2, n_scans=3, velocity_std_mps=400.0),
@@ -90,15 +103,16 @@ def test_compiled_tracker_follows_the_reference_tracker_scan_by_scan(
     )
     fast = CompiledTracker(10.0, m_hits=2, n_scans=3, velocity_std_mps=400.0, max_misses=5)
     events = 0
-    for t, z, r in _scene(seed, n_targets, 40, pd, clutter, spread_m):
+    for t, z, r, rcs in _scene(seed, n_targets, 40, pd, clutter, spread_m):
         a = ref.step(
             t,
             z,
             r,
             np.full(len(z), 7),
-            covered=None if coverage is None else (lambda p: coverage.visible(p)[0]),
+            covered=None if coverage is None else coverage.detectable,
+            rcs_m2=rcs,
         )
-        b = fast.step(t, z, r, 7, coverage)
+        b = fast.step(t, z, r, 7, coverage, rcs)
         np.testing.assert_array_equal(b.detection_track_ids, a.detection_track_ids)
         np.testing.assert_array_equal(b.confirmed_ids, a.confirmed_ids)
         np.testing.assert_array_equal(b.deleted_ids, a.deleted_ids)
@@ -106,6 +120,7 @@ def test_compiled_tracker_follows_the_reference_tracker_scan_by_scan(
         tracks, ours = ref.tracks, fast.tracks
         assert len(fast) == len(tracks) == len(ours)
         exact = ("ids", "status", "hits", "misses", "scans", "history", "sensor_id", "created_s", "updated_s")
+        exact += ("rcs_m2",)
         for name in exact:
             np.testing.assert_array_equal(getattr(ours, name), getattr(tracks, name), err_msg=name)
         if len(tracks):
@@ -113,9 +128,11 @@ def test_compiled_tracker_follows_the_reference_tracker_scan_by_scan(
             assert np.all(np.abs(ours.state - tracks.state) <= 1e-9 * scale)
             cscale = np.abs(tracks.cov).max(axis=(1, 2), keepdims=True)
             assert np.all(np.abs(ours.cov - tracks.cov) <= 1e-9 * cscale)
-        ids, states, _ = fast.confirmed()
+        ids, states, covs, _ = fast.confirmed()
         conf = ref.confirmed_tracks
         np.testing.assert_array_equal(ids, conf.ids)
+        np.testing.assert_allclose(states, conf.state, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(covs, conf.cov, rtol=1e-9, atol=1e-6)
     assert events > 0  # the scenes confirm and delete tracks
 
 
@@ -149,7 +166,7 @@ def test_visibility_kernel_matches_the_physics_module() -> None:
         [rng.uniform(-260e3, 260e3, 5000), rng.uniform(-260e3, 260e3, 5000), rng.uniform(-50, 30e3, 5000)]
     )
     ok, slant = cov.visible(p)
-    rx, ry, rh, _, rmax, elmin, elmax = cov.radar
+    rx, ry, rh, _, rmax, elmin, elmax, _, _ = cov.radar
     ground = np.hypot(p[:, 0] - rx, p[:, 1] - ry)
     s_ref = physics.slant_range_from_ground_m(ground, p[:, 2], rh, 4 / 3)
     el = physics.elevation_angle_rad(np.maximum(s_ref, 1.0), p[:, 2], rh, 4 / 3)
@@ -157,10 +174,18 @@ def test_visibility_kernel_matches_the_physics_module() -> None:
     col = np.floor((p[:, 0] + 200e3) / 1000.0).astype(int)
     row = np.floor((200e3 - p[:, 1]) / 1000.0).astype(int)
     on = (row >= 0) & (row < 400) & (col >= 0) & (col < 400)
-    floor = cov.floor_agl_m[row.clip(0, 399), col.clip(0, 399)]
+    on &= (row >= 20) & (col >= 30)  # (the floor's window)
+    floor = cov.floor_agl_m[(row - 20).clip(0, 379), (col - 30).clip(0, 369)]
     expected = on & (p[:, 2] >= floor) & (s_ref <= rmax) & (el >= elmin) & (el <= elmax)
     np.testing.assert_array_equal(ok, expected)
     assert 0 < ok.sum() < len(ok)
+    # a 120 degree sector facing east (azimuth 90 degrees) sees those of them within 60 degrees of east
+    east = _coverage(80e3, facing=np.pi / 2, sector=np.radians(120))
+    ok_east, _ = east.visible(p)
+    in_sector = physics.in_azimuth_sector(p[:, 0] - rx, p[:, 1] - ry, np.pi / 2, np.radians(120))
+    np.testing.assert_array_equal(ok_east, expected & in_sector)
+    az = np.degrees(np.arctan2(p[:, 0], p[:, 1]))
+    assert ok_east[ok_east].size > 0 and np.all(np.abs(az[ok_east] - 90) <= 60 + 1e-9)
 
 
 def test_converted_measurements_match_the_textbook_formula() -> None:
@@ -220,10 +245,10 @@ def test_timeline_positions_follow_the_routes(world) -> None:  # type: ignore[no
 
 def test_timeline_geometry_is_the_radars_visibility(world) -> None:  # type: ignore[no-untyped-def]
     tl = world.timeline
-    for ri in range(len(world.radars)):
-        cov = radar_coverage(world, ri)
+    for radar in world.radars:
+        cov = radar.coverage
         for step in (0, 300, 1400):
-            ok, slant = tl.geometry(ri, step)
+            ok, slant = tl.geometry(cov, step)
             ok_ref, slant_ref = cov.visible(tl.positions(step))
             np.testing.assert_array_equal(ok, ok_ref)
             np.testing.assert_array_equal(slant, slant_ref)
@@ -243,29 +268,31 @@ def test_ground_at_one_point_is_the_bilinear_sample(world) -> None:  # type: ign
 
 
 def test_the_worlds_of_uncertainty_draws_share_the_timeline(world) -> None:  # type: ignore[no-untyped-def]
-    from iadsim.montecarlo.uncertainty import apply, disputed_figures
+    from iadsim.montecarlo.uncertainty import disputed_figures
 
-    values = {d.name: d.high for d in disputed_figures(world)}
-    drawn = apply(world, values)
+    # every disputed figure at the high end of its claims, but the antenna heights
+    values = {d.name: d.high for d in disputed_figures(world.figures.values()) if d.distribution != "levels"}
+    drawn = world.with_figures(values)
     assert drawn.timeline is world.timeline
-    # what the timeline depends on is the same in both worlds; what the draws change is not in it
+    assert drawn.figures["92n6e.reference_range_m"].value == 400e3
+    # what the timeline and the floors depend on is the same in both worlds; what the draws change is not
     for a, b in zip(world.radars, drawn.radars, strict=True):
         assert (a.x_m, a.y_m, a.antenna_amsl_m) == (b.x_m, b.y_m, b.antenna_amsl_m)
-        assert a.floor_agl_m is b.floor_agl_m
-        assert a.model.instrumented_range_m == b.model.instrumented_range_m
-        assert (a.model.min_elevation_rad, a.model.max_elevation_rad) == (
-            b.model.min_elevation_rad,
-            b.model.max_elevation_rad,
-        )
+        assert a.coverage is b.coverage
     assert drawn.threats.route_s is world.threats.route_s
     assert any(a.model != b.model for a, b in zip(world.radars, drawn.radars, strict=True))
+    # a drawn antenna height gives that radar a floor of its own, once
+    mast = {"92n6e.mast_height_m": 39.0}
+    high, again = world.with_figures(mast), world.with_figures(mast)
+    assert high.radars[2].coverage is not world.radars[2].coverage
+    assert high.radars[2].coverage is again.radars[2].coverage
+    assert high.radars[2].antenna_amsl_m == pytest.approx(world.radars[2].antenna_amsl_m + 15.0, abs=1e-3)
+    assert high.radars[0].coverage is world.radars[0].coverage
 
 
 def test_detection_kernel_draws_with_the_tabulated_swerling_pd() -> None:
-    from iadsim.sim.engine import _pd_tables
-
     rng = np.random.default_rng(9)
-    grid, tables = _pd_tables(1e-6)
+    grid, tables = pd_tables(1e-6)
     n = 20000
     snr_1m = rng.uniform(150.0, 260.0, n)
     slant = rng.uniform(1e3, 6e5, n)

@@ -391,7 +391,7 @@ def test_tracks_outside_coverage_are_not_missed() -> None:
     tracker = Tracker(Predictor(1.0), deleter=MissDeleter(max_misses=2))
     tracker.add_tracks(np.r_[straight_target(0.0)[0], 250.0, 0.0, 0.0], np.eye(6) * 100.0, 0.0)
     for t in (5.0, 10.0, 15.0):
-        res = tracker.step(t, *NONE, covered=lambda pos: pos[:, 2] < 1000.0)  # a low-level radar
+        res = tracker.step(t, *NONE, covered=lambda pos, rcs: pos[:, 2] < 1000.0)  # a low-level radar
         assert res.missed_ids.size == 0 and res.deleted_ids.size == 0
     assert tracker.tracks.scans[0] == 1 and tracker.tracks.misses[0] == 0
 
@@ -521,7 +521,7 @@ def test_shortcuts_give_the_same_bits_as_the_public_roles(seed: int) -> None:
     rng = np.random.default_rng(200 + seed)
     _, scans = crossing_scenario(rng, 24, 5.0)
 
-    def covered(pos: np.ndarray) -> np.ndarray:
+    def covered(pos: np.ndarray, rcs: np.ndarray) -> np.ndarray:
         return pos[:, 0] < 2000.0
 
     fast = Tracker(Predictor(1.0))
@@ -546,7 +546,7 @@ def test_shortcuts_give_the_same_bits_as_the_public_roles(seed: int) -> None:
 def test_coverage_is_asked_only_when_a_track_has_no_detection() -> None:
     calls: list[int] = []
 
-    def covered(pos: np.ndarray) -> np.ndarray:
+    def covered(pos: np.ndarray, rcs: np.ndarray) -> np.ndarray:
         calls.append(len(pos))
         return np.ones(len(pos), bool)
 

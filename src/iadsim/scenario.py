@@ -18,6 +18,8 @@ from iadsim.errors import IadsimError
 
 #: Highest altitude a scenario may give, metres (above the reach of every catalog system and target).
 MAX_ALTITUDE_M = 100_000.0
+#: A sector radar closer than this to the nearest defended asset cannot face it by default, metres.
+MIN_FACING_DISTANCE_M = 1_000.0
 
 
 class ScenarioError(IadsimError):
@@ -88,6 +90,7 @@ class Battalion(_Model):
     missiles: dict[str, int] | None = None
     reserve: dict[str, int] | None = None
     mast_m: float | None = Field(default=None, ge=0)
+    facing_deg: float | None = Field(default=None, ge=0, lt=360)
 
     _pos = field_validator("position")(_check_position)
 
@@ -101,10 +104,14 @@ class Battalion(_Model):
 
 
 class Unit(_Model):
+    """A regiment (or battery): ``facing_deg`` (clockwise from true north) is where its sector radars face
+    unless a battalion gives its own; by default, toward the nearest defended asset."""
+
     name: str
     system: str
     position: Position
     mast_m: float | None = Field(default=None, ge=0)
+    facing_deg: float | None = Field(default=None, ge=0, lt=360)
     battalions: tuple[Battalion, ...] = ()
 
     _pos = field_validator("position")(_check_position)
@@ -172,6 +179,25 @@ class Scenario(_Model):
     digest: str = Field(default="", exclude=True)
 
 
+def default_facing_deg(position: tuple[float, float], assets: list[tuple[float, float]]) -> float | None:
+    """Where a sector radar at ``position`` faces when the scenario does not say: the azimuth (degrees
+    clockwise from true north, WGS84 geodesic) toward the nearest defended asset; ``None`` without assets or
+    when the nearest stands within :data:`MIN_FACING_DISTANCE_M` of the radar."""
+    if not assets:
+        return None
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    lat, lon = position
+    best = min(
+        (geod.inv(lon, lat, a_lon, a_lat) for a_lat, a_lon in assets),
+        key=lambda fwd_back_dist: fwd_back_dist[2],
+    )
+    if best[2] < MIN_FACING_DISTANCE_M:
+        return None
+    return float(best[0] % 360.0)
+
+
 def builtin_scenarios() -> dict[str, Path]:
     """The scenarios shipped in the package, by name."""
     from importlib import resources
@@ -218,12 +244,35 @@ def _check_against_catalog(doc: YamlDocument, sc: Scenario, cat: Catalog) -> lis
     def bad(loc: list[Any], message: str) -> None:
         problems.append(f"{doc.where(loc)}: {'.'.join(str(p) for p in loc)}: {message}")
 
+    assets = [a.position for a in sc.defended_assets]
+
+    def sector_needs_facing(
+        rids: tuple[str, ...], facing: float | None, position: tuple[float, float]
+    ) -> str:
+        sectors = [r for r in rids if r in cat.radars and cat.radars[r].sector_scan]
+        if not sectors or facing is not None or default_facing_deg(position, assets) is not None:
+            return ""
+        why = "no defended asset" if not assets else "the nearest defended asset stands on it"
+        return (
+            f"the {', '.join(sectors)} cover(s) an azimuth sector: give facing_deg (degrees from north); "
+            f"it cannot face a defended asset by default ({why})"
+        )
+
     for i, unit in enumerate(sc.units):
         if unit.system not in cat.systems:
             bad(["units", i, "system"], _unknown(cat, unit.system, "systems"))
             continue
         system = cat.systems[unit.system]
+        problem = sector_needs_facing(system.regiment_radars, unit.facing_deg, unit.position)
+        if not unit.battalions:
+            problem = problem or sector_needs_facing(system.battalion_radars, unit.facing_deg, unit.position)
+        if problem:
+            bad(["units", i], problem)
         for j, bn in enumerate(unit.battalions):
+            facing = bn.facing_deg if bn.facing_deg is not None else unit.facing_deg
+            problem = sector_needs_facing(system.battalion_radars, facing, bn.position)
+            if problem:
+                bad(["units", i, "battalions", j], problem)
             for mid in bn.missiles or {}:
                 if mid not in system.missiles:
                     bad(

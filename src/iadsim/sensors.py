@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from iadsim import physics
-from iadsim.catalog import Catalog, Radar, Target
+from iadsim.catalog import Catalog, Figure, Radar, Target
 from iadsim.errors import InputError
 
 FloatArray = NDArray[np.float64]
 
 #: Mast height used when the catalog gives none for a radar, metres (flagged in outputs).
 DEFAULT_MAST_M = 10.0
+
+
+def _catalog_value(_path: str, fig: Figure) -> float:
+    return fig.value
+
+
+@lru_cache(maxsize=256)
+def _required_snr_db(pd: float, pfa: float, swerling: int) -> float:
+    return float(physics.required_snr_db(pd, pfa, 1, swerling))
 
 
 def limiting_factor(free_space_m: float, horizon_m: float, instrumented_m: float) -> str:
@@ -69,32 +79,52 @@ class RadarModel:
     min_elevation_rad: float
     max_elevation_rad: float
     instrumented_range_m: float = float("inf")
+    reference_swerling: int = 1
+    sector_rad: float = 2 * np.pi
 
     @classmethod
-    def from_catalog(cls, radar: Radar, mast_height_m: float | None = None) -> RadarModel:
-        """Build the model of a catalog radar; ``mast_height_m`` overrides the catalog's antenna height."""
+    def from_catalog(
+        cls,
+        radar: Radar,
+        mast_height_m: float | None = None,
+        read: Callable[[str, Figure], float] = _catalog_value,
+    ) -> RadarModel:
+        """Build the model of a catalog radar; ``mast_height_m`` overrides the catalog's antenna height;
+        ``read`` gives the value of each figure (its field name, the figure; the catalog's by default)."""
         if mast_height_m is None:
-            mast_height_m = radar.mast_height_m.value if radar.mast_height_m else DEFAULT_MAST_M
+            mast_height_m = (
+                read("mast_height_m", radar.mast_height_m) if radar.mast_height_m else DEFAULT_MAST_M
+            )
         if mast_height_m < 0:
             raise InputError(f"mast height must be non-negative, got {mast_height_m} m")
-        pfa = radar.reference_pfa.value
-        ref_snr = float(
-            physics.required_snr_db(radar.reference_pd.value, pfa, 1, int(radar.reference_swerling.value))
-        )
+        pfa = read("reference_pfa", radar.reference_pfa)
+        swerling = int(read("reference_swerling", radar.reference_swerling))
+        ref_snr = _required_snr_db(read("reference_pd", radar.reference_pd), pfa, swerling)
+        instrumented = radar.instrumented_range_m
+        sector = radar.azimuth_sector_deg
         return cls(
             id=radar.id,
             name=radar.name,
-            reference_range_m=radar.reference_range_m.value,
-            reference_rcs_m2=radar.reference_rcs_m2.value,
+            reference_range_m=read("reference_range_m", radar.reference_range_m),
+            reference_rcs_m2=read("reference_rcs_m2", radar.reference_rcs_m2),
             reference_snr_db=ref_snr,
             pfa=pfa,
             mast_height_m=float(mast_height_m),
-            min_elevation_rad=float(np.radians(radar.min_elevation_deg.value)),
-            max_elevation_rad=float(np.radians(radar.max_elevation_deg.value)),
+            min_elevation_rad=float(np.radians(read("min_elevation_deg", radar.min_elevation_deg))),
+            max_elevation_rad=float(np.radians(read("max_elevation_deg", radar.max_elevation_deg))),
             instrumented_range_m=(
-                radar.instrumented_range_m.value if radar.instrumented_range_m is not None else float("inf")
+                read("instrumented_range_m", instrumented) if instrumented is not None else float("inf")
             ),
+            reference_swerling=swerling,
+            sector_rad=float(np.radians(read("azimuth_sector_deg", sector))) if sector else 2 * np.pi,
         )
+
+    @property
+    def snr_1m2_at_1m_db(self) -> float:
+        """Single-look SNR (dB) of a 1 m² target at 1 m: the radar equation's constant, from which
+        ``SNR = snr_1m2_at_1m_db + 10 log10(sigma) - 40 log10(R)``
+        (:func:`iadsim.physics.calibrated_snr_db`)."""
+        return float(self.snr_db(1.0, 1.0))
 
     def snr_db(self, range_m: ArrayLike, rcs_m2: ArrayLike) -> FloatArray:
         """Mean single-look SNR (dB) at a slant range against an RCS (free space)."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from iadsim.catalog import Catalog
 from iadsim.montecarlo.study import StudySpec, replication_seed
-from iadsim.montecarlo.uncertainty import apply, disputed_figures, draw
+from iadsim.montecarlo.uncertainty import disputed_figures, draw, fixed_figures
 from iadsim.sim.engine import run
 from iadsim.sim.world import World, build_world
 from iadsim.store import StudyStore, manifest
@@ -28,12 +28,12 @@ def run_batch(
     Each replication's run uses the stream ``SeedSequence(seed, spawn_key=(point, rep, 0))`` and its draws
     of disputed figures the stream ``(point, rep, 1)``.
     """
-    disputed = disputed_figures(world) if uncertainty else []
+    disputed = disputed_figures(world.figures.values()) if uncertainty else []
     out = []
     for rep in reps:
         seq = replication_seed(seed, point, rep)
         draws = draw(disputed, seq) if uncertainty else {}
-        w = apply(world, draws) if draws else world
+        w = world.with_figures(draws)
         res = run(w, np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 0)), record_events=False)
         summary = res.summary()
         summary.pop("scenario")
@@ -158,17 +158,20 @@ def _run_study(
     study_id = spec.study_id(catalog.digest)
     points = spec.points()
     first = worlds[points[0].index]
-    store.ensure_study(
-        study_id,
-        spec.describe(),
-        manifest(
-            scenario=spec.scenario.name,
-            scenario_digest=spec.scenario.digest,
-            catalog_digest=catalog.digest,
-            dem=first.terrain_identity,
-            seed=spec.seed,
-        ),
+    man = manifest(
+        scenario=spec.scenario.name,
+        scenario_digest=spec.scenario.digest,
+        catalog_digest=catalog.digest,
+        dem=first.terrain_identity,
+        seed=spec.seed,
     )
+    used = {name: use for w in worlds.values() for name, use in w.figures.items()}
+    if spec.uncertainty:
+        man["figures_drawn"] = [d.describe() for d in disputed_figures(used.values())]
+        man["figures_fixed"] = fixed_figures(used.values())
+    else:
+        man["figures_fixed"] = sorted(used)
+    store.ensure_study(study_id, spec.describe(), man)
     done = store.done(study_id)
     n_workers = max(workers, len(cluster.warming) if cluster is not None else 1)
     todo = [(p, [r for r in range(spec.runs) if (p.index, r) not in done]) for p in points]

@@ -1,110 +1,104 @@
-"""Disputed catalog figures (those with a ``range`` of claims), drawn per replication and applied to a world.
+"""Disputed catalog figures, drawn per replication.
 
-A replication under ``--uncertainty`` draws each disputed figure the study uses uniformly within its range
-of published claims (no claim is favoured: the sources disagree, they do not give distributions). The draw
-uses its own stream, spawned from the replication's seed, so that the run's own random numbers are the same
-with or without uncertainty.
+A world records every catalog figure it used (:attr:`iadsim.sim.world.World.figures`); under
+``--uncertainty`` a replication draws each of them that has a range of published claims, and runs the world
+:meth:`~iadsim.sim.world.World.with_figures` those values. No claim is favoured (the sources disagree, they
+do not give distributions):
+
+- ``uniform`` within the range, for most figures;
+- ``log-uniform`` for scale quantities: an RCS, or a range spanning a factor of 3 or more (a claim of
+  10 and one of 36 fire channels are as far apart as 1 and 3.6);
+- counts (fire channels, missiles, launchers) are drawn as above over ``[low - 1/2, high + 1/2]`` and
+  rounded, so that every whole number in the range is as likely as its share of that interval;
+- an antenna height is drawn among :data:`MAST_LEVELS` equally spaced heights across its range, ends
+  included: each height needs a radar floor of its own, computed once per process.
+
+The draws use their own stream, spawned from the replication's seed, so that the run's own random numbers
+are the same with or without uncertainty.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, replace
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
-from iadsim.catalog import Figure, Missile
-from iadsim.sim.world import World
+from iadsim.deployment import FigureUse
+
+#: Antenna heights drawn per disputed mast figure (each needs its own radar floor).
+MAST_LEVELS = 5
+#: A range whose ends differ by this factor or more is drawn log-uniformly.
+LOG_UNIFORM_FACTOR = 3.0
+
+Distribution = Literal["uniform", "log-uniform", "levels"]
 
 
 @dataclass(frozen=True)
 class Disputed:
-    """A disputed figure: ``entity.field`` (e.g. ``91n6e.reference_range_m``) and its range of claims."""
+    """A disputed figure a study draws: ``entity.field`` name, its range of claims, how it is drawn, and
+    whether it is a count (rounded to a whole number)."""
 
     name: str
-    entity: str
-    field: str
     low: float
     high: float
+    distribution: Distribution
+    count: bool = False
+
+    def describe(self) -> dict[str, object]:
+        """For manifests and reports."""
+        return {
+            "name": self.name,
+            "low": self.low,
+            "high": self.high,
+            "distribution": self.distribution + (" (whole numbers)" if self.count else ""),
+        }
 
 
-def disputed_figures(world: World) -> list[Disputed]:
-    """The figures with a range of claims that the world's engine uses."""
-    out: list[Disputed] = []
+def distribution_of(use: FigureUse) -> Distribution:
+    """How a disputed figure is drawn (see the module docstring)."""
+    assert use.figure.range is not None
+    low, high = use.figure.range
+    if use.kind == "level":
+        return "levels"
+    if use.name.endswith("rcs_m2") or (low > 0 and high / low >= LOG_UNIFORM_FACTOR):
+        return "log-uniform"
+    return "uniform"
 
-    def add(entity: str, field: str, fig: Figure | None) -> None:
-        if fig is not None and fig.range is not None and fig.range[0] < fig.range[1]:
-            name = f"{entity}.{field}"
-            if all(d.name != name for d in out):
-                out.append(Disputed(name, entity, field, float(fig.range[0]), float(fig.range[1])))
 
-    cat = world.catalog
-    for r in world.radars:
-        add(r.radar_id, "reference_range_m", cat.radar(r.radar_id).reference_range_m)
-    for b in world.battalions:
-        for m in b.missiles:
-            add(m.id, "envelopes.aircraft.max_range_m", m.max_range_m)
-            add(m.id, "average_speed_mps", m.average_speed_mps)
-            for cls in sorted(set(world.threats.target_class)):
-                add(m.id, f"pk.{cls}", m.pk.get(cls))  # type: ignore[call-overload]
-    for tid in sorted(set(world.threats.target_id)):
-        add(tid, "rcs_m2", cat.target(tid).rcs_m2)
-    for u in world.units:
-        system = cat.system(u.system)
-        add(u.system, "reaction_time_s", system.reaction_time_s)
-        add(u.system, "min_launch_interval_s", system.min_launch_interval_s)
+def disputed_figures(figures: Iterable[FigureUse]) -> list[Disputed]:
+    """The figures among those a world used that have a range of claims, sorted by name."""
+    out = []
+    for use in sorted(figures, key=lambda u: u.name):
+        rng = use.figure.range
+        if rng is not None and rng[0] < rng[1]:
+            out.append(
+                Disputed(use.name, float(rng[0]), float(rng[1]), distribution_of(use), use.kind == "count")
+            )
     return out
 
 
+def fixed_figures(figures: Iterable[FigureUse]) -> list[str]:
+    """The figures a world used that no draw changes (no range of claims), sorted by name."""
+    return sorted(u.name for u in figures if u.figure.range is None or u.figure.range[0] >= u.figure.range[1])
+
+
 def draw(disputed: list[Disputed], seq: np.random.SeedSequence) -> dict[str, float]:
-    """One uniform draw of every disputed figure, from its own stream of the replication's seed."""
+    """One draw of every disputed figure, from its own stream of the replication's seed."""
     rng = np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 1)))
-    return {d.name: float(rng.uniform(d.low, d.high)) for d in disputed}
-
-
-def apply(world: World, values: dict[str, float]) -> World:
-    """A copy of the world using the drawn values (shares the big arrays: terrain, floors, routes, and the
-    timeline of threat positions and radar geometry, which none of the disputed figures changes)."""
-    _ = world.timeline  # (made before the copy, so that every copy shares it)
-    w = copy.copy(world)
-    w.radars = [copy.copy(r) for r in world.radars]
-    for r in w.radars:
-        v = values.get(f"{r.radar_id}.reference_range_m")
-        if v is not None:
-            r.model = replace(r.model, reference_range_m=v)
-    w.battalions = [copy.copy(b) for b in world.battalions]
-    for b in w.battalions:
-        b.missiles = [_missile(m, values) for m in b.missiles]
-        system = w.units[b.unit].system
-        b.reaction_time_s = values.get(f"{system}.reaction_time_s", b.reaction_time_s)
-        b.launch_interval_s = values.get(f"{system}.min_launch_interval_s", b.launch_interval_s)
-    w.threats = copy.copy(world.threats)
-    rcs = world.threats.rcs_m2.copy()
-    for i, tid in enumerate(world.threats.target_id):
-        rcs[i] = values.get(f"{tid}.rcs_m2", rcs[i])
-    w.threats.rcs_m2 = rcs
-    return w
-
-
-def _missile(m: Missile, values: dict[str, float]) -> Missile:
-    update: dict[str, object] = {}
-    v = values.get(f"{m.id}.average_speed_mps")
-    if v is not None:
-        update["average_speed_mps"] = m.average_speed_mps.model_copy(update={"value": v})
-    v = values.get(f"{m.id}.envelopes.aircraft.max_range_m")
-    if v is not None:
-        aircraft = m.envelopes["aircraft"]
-        update["envelopes"] = {
-            **m.envelopes,
-            "aircraft": aircraft.model_copy(
-                update={"max_range_m": aircraft.max_range_m.model_copy(update={"value": v})}
-            ),
-        }
-    pk = dict(m.pk)
-    for cls, fig in m.pk.items():
-        v = values.get(f"{m.id}.pk.{cls}")
-        if v is not None:
-            pk[cls] = fig.model_copy(update={"value": v})
-    if pk != dict(m.pk):
-        update["pk"] = pk
-    return m.model_copy(update=update) if update else m
+    out: dict[str, float] = {}
+    for d in disputed:
+        u = float(rng.random())
+        if d.distribution == "levels":
+            k = min(int(u * MAST_LEVELS), MAST_LEVELS - 1)
+            out[d.name] = d.low + (d.high - d.low) * k / (MAST_LEVELS - 1)
+            continue
+        low, high = (d.low - 0.5, d.high + 0.5) if d.count else (d.low, d.high)
+        if d.distribution == "log-uniform":
+            value = math.exp(math.log(low) + u * (math.log(high) - math.log(low)))
+        else:
+            value = low + u * (high - low)
+        out[d.name] = float(min(max(round(value), d.low), d.high)) if d.count else value
+    return out

@@ -23,6 +23,7 @@ _WHERE = {
         "elevation_angle_rad",
         "ground_range_m",
         "horizon_height_m",
+        "in_azimuth_sector",
         "radar_horizon_m",
         "slant_range_from_ground_m",
         "target_height_m",
@@ -36,12 +37,14 @@ _WHERE = {
         "wavelength_m",
     ),
     "vertical": ("VerticalCoverage", "horizon_limited_range_m", "vertical_coverage"),
+    "kinematics": ("BoostCoast", "intercept_time_s"),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
 __all__ = [
     "EARTH_RADIUS_M",
     "STANDARD_K",
+    "BoostCoast",
     "VerticalCoverage",
     "albersheim_snr_db",
     "calibrated_range_m",
@@ -52,6 +55,8 @@ __all__ = [
     "ground_range_m",
     "horizon_height_m",
     "horizon_limited_range_m",
+    "in_azimuth_sector",
+    "intercept_time_s",
     "radar_horizon_m",
     "radar_range_m",
     "radar_snr_db",
@@ -88,6 +93,7 @@ if TYPE_CHECKING:
         shnidman_snr_db,
         threshold,
     )
+    from iadsim.physics.kinematics import BoostCoast, intercept_time_s
     from iadsim.physics.propagation import (
         EARTH_RADIUS_M,
         STANDARD_K,
@@ -95,6 +101,7 @@ if TYPE_CHECKING:
         elevation_angle_rad,
         ground_range_m,
         horizon_height_m,
+        in_azimuth_sector,
         radar_horizon_m,
         slant_range_from_ground_m,
         target_height_m,

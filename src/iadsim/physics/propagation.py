@@ -126,3 +126,19 @@ def horizon_height_m(
     phi_h = np.arccos(re / (re + hr))
     beyond = np.maximum(g / re - phi_h, 0.0)
     return np.asarray(re / np.cos(beyond) - re)
+
+
+def in_azimuth_sector(
+    east_m: ArrayLike, north_m: ArrayLike, facing_rad: float, width_rad: float
+) -> NDArray[np.bool_]:
+    """Whether points at ``(east, north)`` from a radar lie in its azimuth sector: a width ``width_rad``
+    centred on the azimuth ``facing_rad`` (clockwise from north, radians).
+
+    The azimuth is ``atan2(east, north)``; a point is inside when its azimuth differs from the facing by at
+    most half the width, the difference taken in ``(-pi, pi]``. A width of ``2 pi`` or more is all round.
+    """
+    if width_rad >= 2 * np.pi:
+        return np.ones(np.broadcast(_f(east_m), _f(north_m)).shape, dtype=bool)
+    az = np.arctan2(_f(east_m), _f(north_m))
+    diff = np.mod(az - facing_rad + np.pi, 2 * np.pi) - np.pi
+    return np.asarray(np.abs(diff) <= width_rad / 2)

@@ -34,18 +34,27 @@ def _see(
     rows, cols = terrain.shape
     c = int(math.floor((x - grid[0]) / grid[1]))
     r = int(math.floor((y - grid[2]) / grid[3]))
-    on = 0 <= r < rows and 0 <= c < cols
+    fr = r - int(grid[4])
+    fc = c - int(grid[5])
+    on = 0 <= r < rows and 0 <= c < cols and 0 <= fr < floor_agl.shape[0] and 0 <= fc < floor_agl.shape[1]
     r = min(max(r, 0), rows - 1)
     c = min(max(c, 0), cols - 1)
-    floor_amsl = floor_agl[r, c] + terrain[r, c]
+    fr = min(max(fr, 0), floor_agl.shape[0] - 1)
+    fc = min(max(fc, 0), floor_agl.shape[1] - 1)
+    floor_amsl = floor_agl[fr, fc] + terrain[r, c]
     re = radar[3]
     a = re + radar[2]
     b = re + z
-    g = math.hypot(x - radar[0], y - radar[1])
+    dx = x - radar[0]
+    dy = y - radar[1]
+    g = math.hypot(dx, dy)
     s = math.sqrt(max(a * a + b * b - 2.0 * a * b * math.cos(g / re), 0.0))
     s1 = max(s, 1.0)
     el = math.asin(min(max((b * b - a * a - s1 * s1) / (2.0 * s1 * a), -1.0), 1.0))
     ok = on and z >= floor_amsl and s <= radar[4] and el >= radar[5] and el <= radar[6]
+    if ok and radar[8] < math.pi:  # a sector radar: |azimuth - facing| <= half the sector
+        diff = (math.atan2(dx, dy) - radar[7] + math.pi) % (2.0 * math.pi) - math.pi
+        ok = abs(diff) <= radar[8]
     return ok, s
 
 
@@ -63,11 +72,14 @@ def visible(
 ) -> None:
     """Whether a radar sees points (x, y, z above sea level; m) and the slant range (m) to each.
 
-    ``grid`` is ``(c, a, f, e)`` of the north-up grid transform (``col = floor((x - c) / a)``,
-    ``row = floor((y - f) / e)``); ``radar`` is ``(x, y, antenna height above sea level, effective earth
-    radius, instrumented range, minimum elevation, maximum elevation)`` in m and rad. A point is seen when it
-    lies on the grid, at or above the radar's floor (``floor_agl + terrain`` at its cell), within the
-    instrumented slant range and within the elevation limits.
+    ``grid`` is ``(c, a, f, e, r0, c0)``: the north-up grid transform (``col = floor((x - c) / a)``,
+    ``row = floor((y - f) / e)``) and the grid cell of the floor's first row and column (the floor covers a
+    window of the grid); ``radar`` is ``(x, y, antenna height above sea level, effective earth radius,
+    instrumented range, minimum elevation, maximum elevation, facing azimuth, half the azimuth sector)`` in m
+    and rad. A point is seen when it lies on the floor's window, at or above the radar's floor
+    (``floor_agl + terrain`` at its cell), within the instrumented slant range, within the elevation limits
+    and, for a sector radar (half sector below pi), within its sector
+    (:func:`iadsim.physics.in_azimuth_sector`).
 
     Slant range by the law of cosines in the triangle earth centre, radar, target (effective radius ``re``,
     central angle ``g / re``): ``s^2 = a^2 + b^2 - 2 a b cos(g / re)``, ``a = re + h_r``, ``b = re + h_t``;
@@ -76,6 +88,70 @@ def visible(
     """
     for i in range(px.shape[0]):
         ok[i], slant[i] = _see(px[i], py[i], pz[i], floor_agl, terrain, grid, radar)
+
+
+@njit(cache=True, inline="always")
+def _pd(snr_db: float, row: int, snr0_db: float, dsnr_db: float, tables: np.ndarray) -> float:
+    """Single-look Pd at ``snr_db`` interpolated linearly in ``tables[row]`` (tabulated from ``snr0_db``
+    every ``dsnr_db``; held at the end values outside the table, as ``numpy.interp``)."""
+    n = tables.shape[1]
+    x = (snr_db - snr0_db) / dsnr_db
+    if x <= 0.0:
+        return tables[row, 0]
+    if x >= n - 1:
+        return tables[row, n - 1]
+    j = int(x)
+    f = x - j
+    return tables[row, j] * (1.0 - f) + tables[row, j + 1] * f
+
+
+@njit(cache=True, nogil=True)
+def detectable(
+    px: np.ndarray,
+    py: np.ndarray,
+    pz: np.ndarray,
+    rcs_m2: np.ndarray,
+    floor_agl: np.ndarray,
+    terrain: np.ndarray,
+    grid: np.ndarray,
+    radar: np.ndarray,
+    detect: np.ndarray,
+    tables: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Whether a radar's scan could have detected targets at points with RCS ``rcs_m2`` (m²): visible
+    (:func:`visible`) and, where the RCS is known (finite), with a single-look Pd of at least ``detect[1]``.
+
+    ``detect`` is ``(SNR of 1 m² at 1 m in dB, Pd threshold, Pd table row, first SNR of the table in dB,
+    its step in dB)``; the SNR is ``detect[0] + 10 log10(rcs) - 40 log10(slant range)`` (the calibrated
+    radar equation, :func:`iadsim.physics.calibrated_snr_db`).
+    """
+    row = int(detect[2])
+    for i in range(px.shape[0]):
+        out[i] = _detectable(
+            px[i], py[i], pz[i], rcs_m2[i], floor_agl, terrain, grid, radar, detect, tables, row
+        )
+
+
+@njit(cache=True, inline="always")
+def _detectable(
+    x: float,
+    y: float,
+    z: float,
+    rcs: float,
+    floor_agl: np.ndarray,
+    terrain: np.ndarray,
+    grid: np.ndarray,
+    radar: np.ndarray,
+    detect: np.ndarray,
+    tables: np.ndarray,
+    row: int,
+) -> bool:
+    ok, s = _see(x, y, z, floor_agl, terrain, grid, radar)
+    if not ok or not math.isfinite(rcs):
+        return ok
+    snr = detect[0] + 10.0 * math.log10(max(rcs, 1e-30)) - 40.0 * math.log10(max(s, 1.0))
+    return _pd(snr, row, detect[3], detect[4], tables) >= detect[1]
 
 
 # ------------------------------------------------------------------------------------------ detection
@@ -99,20 +175,10 @@ def detect(
     value at 1 m); Pd is interpolated linearly in ``tables[swerling[i]]``, tabulated from ``snr0_db`` every
     ``dsnr_db`` (held at the end values outside the table, as ``numpy.interp``).
     """
-    n = tables.shape[1]
     for k in range(cand.shape[0]):
         i = cand[k]
-        x = (snr_1m_db[i] - 40.0 * math.log10(slant_m[i]) - snr0_db) / dsnr_db
-        row = swerling[i]
-        if x <= 0.0:
-            pd = tables[row, 0]
-        elif x >= n - 1:
-            pd = tables[row, n - 1]
-        else:
-            j = int(x)
-            f = x - j
-            pd = tables[row, j] * (1.0 - f) + tables[row, j + 1] * f
-        hit[k] = u[k] < pd
+        snr = snr_1m_db[i] - 40.0 * math.log10(slant_m[i])
+        hit[k] = u[k] < _pd(snr, swerling[i], snr0_db, dsnr_db, tables)
 
 
 # ------------------------------------------------------------------------------------------ measurement
@@ -379,12 +445,16 @@ def tracker_step(
     created_s: np.ndarray,
     updated_s: np.ndarray,
     sensor: np.ndarray,
+    track_rcs: np.ndarray,
+    det_rcs: np.ndarray,
     params: np.ndarray,
     use_cover: bool,
     floor_agl: np.ndarray,
     terrain: np.ndarray,
     grid: np.ndarray,
     radar: np.ndarray,
+    detect: np.ndarray,
+    tables: np.ndarray,
     det_track: np.ndarray,
     confirmed_out: np.ndarray,
     deleted_out: np.ndarray,
@@ -400,8 +470,8 @@ def tracker_step(
     1. predict every track to ``t`` (nearly constant velocity, ``P' = F P F^T + Q``, BLK ch. 5-6);
     2. associate confirmed tracks, then tentative tracks with the detections left (GNN);
     3. update the pairs (``K = P H^T S^-1``, ``x += K nu``, ``P -= K S K^T``, symmetrised);
-    4. count hits and misses (a track without a detection counts only where the radar ``radar`` could see
-       its predicted position, when ``use_cover``);
+    4. count hits and misses (a track without a detection counts only where the radar could have detected
+       it at its predicted position with its RCS, :func:`detectable`, when ``use_cover``);
     5. confirm (M of the last N counted scans) or fail tentative tracks, delete lost ones (``max misses``
        consecutive misses, or a position variance above the limit or not finite), keeping the order;
     6. start a tentative track on each detection left.
@@ -502,11 +572,25 @@ def tracker_step(
                 history[k] = (history[k] << one) | one
                 updated_s[k] = t
                 sensor[k] = sid[j]
+                if math.isfinite(det_rcs[j]):
+                    track_rcs[k] = det_rcs[j]
                 det_track[j] = ids[k]
             else:
                 counted = True
                 if use_cover:
-                    counted = _see(state[k, 0], state[k, 1], state[k, 2], floor_agl, terrain, grid, radar)[0]
+                    counted = _detectable(
+                        state[k, 0],
+                        state[k, 1],
+                        state[k, 2],
+                        track_rcs[k],
+                        floor_agl,
+                        terrain,
+                        grid,
+                        radar,
+                        detect,
+                        tables,
+                        int(detect[2]),
+                    )
                 if counted:
                     scans[k] += 1
                     history[k] = history[k] << one
@@ -547,6 +631,7 @@ def tracker_step(
                 created_s[keep] = created_s[k]
                 updated_s[keep] = updated_s[k]
                 sensor[keep] = sensor[k]
+                track_rcs[keep] = track_rcs[k]
             keep += 1
         n = keep
     # 6. initiate on the detections left
@@ -574,8 +659,70 @@ def tracker_step(
         created_s[k] = t
         updated_s[k] = t
         sensor[k] = sid[j]
+        track_rcs[k] = det_rcs[j]
         if m_hits == 1:
             confirmed_out[n_conf_out] = ids[k]
             n_conf_out += 1
         n += 1
     return n, next_id, n_conf_out, n_del
+
+
+# ------------------------------------------------------------------------------------------ intercept
+
+
+@njit(cache=True, inline="always")
+def _flown(t: float, speed: float, burn: float, drag: float) -> float:
+    """Distance flown after ``t`` s along a boost-coast profile (:class:`iadsim.physics.BoostCoast`)."""
+    s = max(t - burn, 0.0)
+    coast = speed * s if math.isinf(drag) else speed * drag * math.log1p(s / drag)
+    if burn <= 0.0:
+        return coast
+    tb = min(t, burn)
+    return speed * tb * tb / (2.0 * burn) + coast
+
+
+@njit(cache=True, inline="always")
+def _gap(
+    t: float, p: np.ndarray, v: np.ndarray, b: np.ndarray, speed: float, burn: float, drag: float
+) -> float:
+    dx = p[0] + v[0] * t - b[0]
+    dy = p[1] + v[1] * t - b[1]
+    dz = p[2] + v[2] * t - b[2]
+    return _flown(t, speed, burn, drag) - math.sqrt(dx * dx + dy * dy + dz * dz)
+
+
+@njit(cache=True, nogil=True)
+def intercept_time(
+    p: np.ndarray,
+    v: np.ndarray,
+    b: np.ndarray,
+    speed: float,
+    burn: float,
+    drag: float,
+    max_time: float,
+    samples: int,
+) -> float:
+    """:func:`iadsim.physics.intercept_time_s` for one target: the first time in ``(0, max_time]`` at which
+    the profile's distance flown reaches the target ``p + v t`` from ``b``, on the same ``samples`` sample
+    times and 60 bisections; NaN if none.
+
+    A target that cannot come within the profile's reach, ``|p - b| - |v| max_time > D(max_time)``, is
+    rejected at once (it closes at most ``|v|`` per second)."""
+    d0 = math.sqrt((p[0] - b[0]) ** 2 + (p[1] - b[1]) ** 2 + (p[2] - b[2]) ** 2)
+    vv = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    if d0 - vv * max_time > _flown(max_time, speed, burn, drag):
+        return math.nan
+    dt = max_time / samples
+    lo = 0.0
+    for k in range(1, samples + 1):
+        hi = k * dt if k < samples else max_time  # (numpy.linspace's samples)
+        if _gap(hi, p, v, b, speed, burn, drag) >= 0.0:
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                if _gap(mid, p, v, b, speed, burn, drag) >= 0.0:
+                    hi = mid
+                else:
+                    lo = mid
+            return hi
+        lo = hi
+    return math.nan

@@ -5,15 +5,22 @@ Each step of ``step_s`` seconds:
 
 1. threats move along their routes (great-circle legs, altitude above ground or sea level);
 2. every radar whose scan is due looks at every threat in flight: in line of sight when its height is above
-   the radar's floor at its cell, inside the elevation limits and the instrumented range, detected with the
-   single-look Pd of the calibrated radar equation for its RCS and Swerling case; measurements carry the
-   radar's range, azimuth and elevation noise (false alarms optional);
-3. each unit's command post updates its tracker with its radars' detections;
-4. interceptors whose time of flight has elapsed resolve: a kill is drawn with the catalog Pk when the
-   battalion's engagement radar still holds the target;
+   the radar's floor at its cell, inside the elevation limits, the instrumented range and (for a sector
+   radar) its azimuth sector, detected with the single-look Pd of the calibrated radar equation for its RCS
+   and Swerling case; measurements carry the radar's range, azimuth and elevation noise (false alarms
+   optional);
+3. each unit's command post updates its tracker with its radars' detections; a track counts a missed scan
+   only where the scanning radar could have detected it (:data:`iadsim.sim.world.MISS_PD`);
+4. interceptors whose time of flight has elapsed resolve against where the target really is: a kill is
+   drawn with the catalog Pk when the battalion's engagement radar still holds the target, the target lies
+   within the missile's remaining reach of the aim point and inside its envelope; otherwise a miss, logged
+   with its reason;
 5. each command post evaluates threats (time to reach a defended asset) and assigns confirmed tracks to
-   battalions that have a free fire channel, a ready launcher with a missile whose envelope contains the
-   predicted intercept point, and whose reaction time and launch interval have elapsed.
+   battalions that have a free fire channel, a ready launcher with a missile whose envelope for the
+   target's class contains the predicted intercept point (time of flight along the missile's boost-coast
+   profile, within its maximum flight time), and whose reaction time and launch interval have elapsed; a
+   target already under fire from the unit (by any of its tracks) is not fired at again until that
+   engagement resolves.
 
 Speed: what does not depend on the run (threat positions at every step, and whether each radar's geometry
 lets it see each threat, with the slant range) comes from the world's :class:`~iadsim.sim.timeline.Timeline`,
@@ -24,7 +31,6 @@ references. One run of ``ankara-s400`` takes a few hundredths of a second.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -32,10 +38,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from iadsim import physics
-from iadsim.catalog import Missile
+from iadsim.interceptors import InterceptorModel, in_envelope
+from iadsim.physics.kinematics import INTERCEPT_SAMPLES
 from iadsim.sim import _kernels
-from iadsim.sim.compiled import CompiledTracker, Coverage
+from iadsim.sim.compiled import CompiledTracker, Coverage, ScanCoverage, pd_tables
+from iadsim.sim.tracking import velocity_std_for
 from iadsim.sim.world import Battalion, World
 
 FloatArray = NDArray[np.float64]
@@ -43,6 +50,31 @@ FloatArray = NDArray[np.float64]
 #: Acceleration noise of the trackers' nearly-constant-velocity model, m^2/s^3 (about 2 m/s^2 sustained
 #: over 2.5 s: straight legs with gentle turns).
 TRACKER_Q_M2PS3 = 10.0
+#: Fastest target the trackers initiate on, m/s: every target class in the catalog (ballistic missiles up
+#: to the 4.8 km/s the S-400's missiles are credited against) has its second detection inside the gate.
+MAX_TARGET_SPEED_MPS = 5_000.0
+#: Fire control launches only where the missile keeps this many times the aim point's uncertainty
+#: (``sqrt(trace)`` of the covariance of the predicted intercept point, from the track) in reserve: in reach
+#: beyond the aim point and inside the envelope's ground-range limits, so that a target flying as its track
+#: predicts is within the missile's reach when it arrives (for a 3-D Gaussian error, 2 x sqrt(trace) is
+#: exceeded less than 1 % of the time).
+AIM_MARGIN_SIGMAS = 2.0
+#: A track whose position uncertainty grows beyond this (standard deviation per axis, m) is deleted: it
+#: no longer tells where the target is (a track coasting where no radar can confirm or deny it).
+MAX_TRACK_POSITION_STD_M = 20_000.0
+
+
+def make_tracker() -> CompiledTracker:
+    """A command post's tracker as the engine configures it: 2-of-3 confirmation, deletion after five
+    counted misses, an initial velocity spread that holds targets up to :data:`MAX_TARGET_SPEED_MPS`."""
+    return CompiledTracker(
+        TRACKER_Q_M2PS3,
+        m_hits=2,
+        n_scans=3,
+        velocity_std_mps=velocity_std_for(MAX_TARGET_SPEED_MPS),
+        max_misses=5,
+        max_position_variance_m2=3 * MAX_TRACK_POSITION_STD_M**2,
+    )
 
 
 #: The integer outcome fields of a run (``iadsim run --json`` and every stored replication).
@@ -65,17 +97,19 @@ class Event:
 
 @dataclass
 class Engagement:
-    """Interceptors in the air against one track."""
+    """Interceptors in the air against one target (as the fire unit knows it from its track): aimed at
+    ``aim_m`` (the predicted intercept point, local frame), flying ``intercept_s - launch_s`` seconds."""
 
     threat: int
     track: int
     unit: int
     battalion: int
     radar: int
-    missile: Missile
+    missile: InterceptorModel
     count: int
     launch_s: float
     intercept_s: float
+    aim_m: FloatArray
 
 
 @dataclass
@@ -104,38 +138,6 @@ class RunResult:
     def events_as_dicts(self) -> list[dict[str, Any]]:
         """The events log as plain dictionaries."""
         return [asdict(e) for e in self.events]
-
-
-@functools.cache
-def _pd_tables(pfa: float) -> tuple[FloatArray, FloatArray]:
-    """:func:`_pd_table` for Swerling cases 0 to 4, stacked ``(5, n)``, with the SNR grid."""
-    grid = _pd_table(pfa, 0)[0]
-    return grid, np.stack([_pd_table(pfa, sw)[1] for sw in range(5)])
-
-
-@functools.cache
-def _pd_table(pfa: float, swerling: int) -> tuple[FloatArray, FloatArray]:
-    """Single-look Pd against SNR from -30 to 80 dB every 0.01 dB, for interpolation in the time loop
-    (linear interpolation is within 1e-5 of :func:`iadsim.physics.detection_probability`)."""
-    grid = np.arange(-30.0, 80.0 + 1e-9, 0.01)
-    return grid, physics.detection_probability(grid, pfa, 1, swerling)
-
-
-def _intercept_time(p: FloatArray, v: FloatArray, b: FloatArray, speed: float) -> float:
-    """Smallest T > 0 with |p + v T - b| = speed * T (constant-velocity target, straight interceptor at
-    constant average speed from b); NaN if the interceptor cannot catch the target."""
-    d = p - b
-    a = float(v @ v) - speed * speed
-    bq = 2.0 * float(d @ v)
-    c = float(d @ d)
-    if abs(a) < 1e-9:
-        return -c / bq if bq < 0 else math.nan
-    disc = bq * bq - 4 * a * c
-    if disc < 0:
-        return math.nan
-    roots = sorted(((-bq - math.sqrt(disc)) / (2 * a), (-bq + math.sqrt(disc)) / (2 * a)))
-    positive = [r for r in roots if r > 0]
-    return positive[0] if positive else math.nan
 
 
 _NO_MEAS = np.zeros((0, 3))
@@ -183,19 +185,15 @@ class _Run:
         self.last_seen = np.full((len(world.radars), n), -np.inf)
         self.next_scan = self.rng.uniform(0.0, [r.scan_period_s for r in world.radars]).tolist()
         self.events: list[Event] = []
-        self.trackers = [
-            CompiledTracker(TRACKER_Q_M2PS3, m_hits=2, n_scans=3, velocity_std_mps=400.0, max_misses=5)
-            for _ in world.units
-        ]
-        self.coverage = [self.tl.coverage(ri) for ri in range(len(world.radars))]
+        self.trackers = [make_tracker() for _ in world.units]
+        self.coverage: list[Coverage] = [r.coverage for r in world.radars]
+        self.scans: list[ScanCoverage] = [r.scan for r in world.radars]
         self.radar_xyz = [np.array([r.x_m, r.y_m, r.antenna_amsl_m]) for r in world.radars]
-        self.sigmas = [
-            np.array([r.sigma_range_m, r.sigma_azimuth_rad, r.sigma_elevation_rad]) for r in world.radars
-        ]
+        self.sigmas = [r.sigmas for r in world.radars]
         self.track_threat: list[dict[int, int]] = [{} for _ in world.units]
         self.track_confirmed_s: list[dict[int, float]] = [{} for _ in world.units]
-        self.track_busy_until: list[dict[int, float]] = [{} for _ in world.units]
-        self.track_done: list[set[int]] = [set() for _ in world.units]
+        #: per unit: until when each threat waits for a kill assessment, and the threats it killed
+        self.threat_busy_until: list[dict[int, float]] = [{} for _ in world.units]
         self.engagements: list[Engagement] = []
         self.channels = np.zeros(len(world.radars), dtype=np.int64)
         self.guided = np.zeros(len(world.radars), dtype=np.int64)
@@ -204,9 +202,10 @@ class _Run:
         self.bn_reserve = [b.reserve.copy() for b in world.battalions]
         self.bn_ready = [np.zeros(len(b.rounds)) for b in world.battalions]
         self.bn_last_launch = np.full(len(world.battalions), -np.inf)
+        self.bn_xyz = [np.array([b.x_m, b.y_m, b.ground_m]) for b in world.battalions]
         #: missile types of each battalion, shortest maximum range first
         self.missile_order = [
-            [j for _, j in sorted((m.max_range_m.value, j) for j, m in enumerate(b.missiles))]
+            [j for _, j in sorted((m.max_range_m, j) for j, m in enumerate(b.missiles))]
             for b in world.battalions
         ]
         #: single-look SNR (dB) of each threat at 1 m from each radar: the radar equation scales it by R^-4
@@ -242,11 +241,11 @@ class _Run:
     def scan(self, t: float, step: int, ri: int, flying: NDArray[np.bool_]) -> None:
         w = self.w
         radar = w.radars[ri]
-        ok, slant = self.tl.geometry(ri, step)
+        ok, slant = self.tl.geometry(self.coverage[ri], step)
         cand = np.flatnonzero(flying & ok)
         det_idx = cand
         if cand.size:
-            grid, tables = _pd_tables(radar.model.pfa)
+            grid, tables = pd_tables(radar.model.pfa)
             hit = np.empty(cand.size, np.bool_)
             u = self.rng.random(cand.size)
             _kernels.detect(
@@ -255,6 +254,7 @@ class _Run:
             det_idx = cand[hit]
         truth = det_idx
         xyz = self.pos[det_idx]
+        rcs = w.threats.rcs_m2[det_idx]
         lam = w.scenario.options.false_alarms_per_scan
         if lam > 0:
             n_fa = int(self.rng.poisson(lam))
@@ -271,6 +271,7 @@ class _Run:
                 )
                 xyz = np.vstack([xyz, fa])
                 truth = np.concatenate([truth, np.full(n_fa, -1)])
+                rcs = np.concatenate([rcs, np.full(n_fa, np.nan)])  # (a false alarm has no target)
         if det_idx.size:
             for i in det_idx:
                 if self.last_seen[ri, i] == -np.inf:
@@ -284,13 +285,16 @@ class _Run:
             return  # nothing seen and nothing tracked: the tracker has nothing to do
         else:
             meas, cov = _NO_MEAS, _NO_COV
-        self.update_tracks(t, ri, meas, cov, truth)
+        self.update_tracks(t, ri, meas, cov, truth, rcs)
 
     def update_tracks(
-        self, t: float, ri: int, meas: FloatArray, cov: FloatArray, truth: NDArray[np.int64]
+        self, t: float, ri: int, meas: FloatArray, cov: FloatArray, truth: NDArray[np.int64], rcs: FloatArray
     ) -> None:
+        """One scan of radar ``ri`` into its unit's tracker. Each detection carries the RCS of what
+        returned it (the target's, as its echo gives it; NaN for a false alarm), so that the tracker counts
+        a missed scan only where the radar could have detected the track."""
         ui = self.w.radars[ri].unit
-        result = self.trackers[ui].step(t, meas, cov, ri, self.coverage[ri])
+        result = self.trackers[ui].step(t, meas, cov, ri, self.scans[ri], rcs)
         mapping = self.track_threat[ui]
         for det, tid in enumerate(result.detection_track_ids):
             if tid >= 0:
@@ -305,6 +309,31 @@ class _Run:
             self.track_confirmed_s[ui].pop(int(tid), None)
 
     # ----------------------------------------------------------------------------------- interceptors
+    def miss_reason(self, e: Engagement, t: float) -> str:
+        """Why the interceptors of ``e`` cannot kill at ``t`` ("" if they can): the target is gone, the
+        engagement radar no longer holds it, it is beyond the missile's remaining reach of the aim point, or
+        outside the envelope."""
+        w = self.w
+        i = e.threat
+        if i < 0 or self.dead[i] or self.arrived[i]:
+            return "no target"
+        if self.last_seen[e.radar, i] < t - w.scenario.options.hold_s:
+            return "not held"
+        true = self.tl.position_at(i, e.intercept_s)
+        miss = float(np.linalg.norm(true - e.aim_m))
+        reach = float(e.missile.profile.reach_after_m(e.intercept_s - e.launch_s))
+        if miss > reach:
+            return f"beyond reach: {miss / 1e3:.1f} km from the aim point, reach {reach / 1e3:.1f} km"
+        b = self.bn_xyz[e.battalion]
+        env = e.missile.envelope(w.threats.target_class[i])
+        ground = math.hypot(true[0] - b[0], true[1] - b[1])
+        height = float(true[2])
+        if env is None or not in_envelope(
+            env, ground, height - w.ground_at(float(true[0]), float(true[1])), height
+        ):
+            return f"outside envelope: {ground / 1e3:.1f} km, {height / 1e3:.1f} km high"
+        return ""
+
     def resolve(self, t: float) -> None:
         w = self.w
         keep = []
@@ -315,21 +344,12 @@ class _Run:
             self.channels[e.radar] -= 1
             self.guided[e.radar] -= e.count
             bn = w.battalions[e.battalion]
-            target_ok = e.threat >= 0 and not self.dead[e.threat] and not self.arrived[e.threat]
-            held = target_ok and self.last_seen[e.radar, e.threat] >= t - w.scenario.options.hold_s
-            pk = 0.0
-            if held:
-                fig = e.missile.pk.get(w.threats.target_class[e.threat])  # type: ignore[call-overload]
-                pk = fig.value if fig is not None else 0.0
+            reason = self.miss_reason(e, t)
+            pk = e.missile.pk.get(w.threats.target_class[e.threat], 0.0) if not reason else 0.0
             killed = False
             for _ in range(e.count):
                 self.intercepts += 1
-                hit = held and not killed and self.rng.random() < pk
-                reason = (
-                    "kill"
-                    if hit
-                    else ("no target" if not target_ok else ("not held" if not held else "miss"))
-                )
+                hit = not reason and not killed and self.rng.random() < pk
                 self.log(
                     t,
                     "intercept",
@@ -338,7 +358,7 @@ class _Run:
                     unit=w.units[e.unit].name,
                     battalion=bn.name,
                     missile=e.missile.id,
-                    detail=reason,
+                    detail="kill" if hit else (reason or "miss"),
                 )
                 killed = killed or hit
             if killed:
@@ -346,9 +366,12 @@ class _Run:
                 self.flying[e.threat] = False
                 self.killed_s[e.threat] = t
                 self.log(t, "kill", threat=e.threat, track=e.track, battalion=bn.name, missile=e.missile.id)
-                self.track_done[e.unit].add(e.track)
+                for ui, tracker in enumerate(self.trackers):  # kill assessed: the target's tracks end
+                    for tid, threat in self.track_threat[ui].items():
+                        if threat == e.threat and tracker.drop(tid):
+                            self.track_confirmed_s[ui].pop(tid, None)
             sls = w.scenario.doctrine.shoot_look_shoot
-            self.track_busy_until[e.unit][e.track] = t + (
+            self.threat_busy_until[e.unit][e.threat] = t + (
                 w.scenario.doctrine.kill_assessment_s if sls else 0.0
             )
         self.engagements = keep
@@ -392,40 +415,54 @@ class _Run:
             radars = [w.battalions[bi].radar for bi in unit.battalions if self.can_fire(t, bi)]
             if not radars:
                 continue  # no battalion can fire: nothing to assign this step
-            ids, states, times = self.trackers[ui].confirmed()
+            ids, states, covs, times = self.trackers[ui].confirmed()
             if len(ids) == 0:
                 continue
-            engaged = {e.track for e in self.engagements if e.unit == ui}
-            confirmed_s, busy, done = (
-                self.track_confirmed_s[ui],
-                self.track_busy_until[ui],
-                self.track_done[ui],
-            )
+            engaged = {e.threat for e in self.engagements if e.unit == ui}
+            confirmed_s, busy = self.track_confirmed_s[ui], self.threat_busy_until[ui]
             threat_of = self.track_threat[ui]
             rows = []
             for row, tid in enumerate(ids.tolist()):
                 since = confirmed_s.get(tid)
-                if since is None or tid in done or tid in engaged:
-                    continue
-                if t < since + unit.processing_delay_s or busy.get(tid, -1.0) > t:
+                if since is None or t < since + unit.processing_delay_s:
                     continue
                 threat = threat_of.get(tid, -1)
-                if threat < 0 or all(self.last_seen[r, threat] < hold for r in radars):
+                if threat < 0 or self.dead[threat] or threat in engaged or busy.get(threat, -1.0) > t:
+                    continue  # (the fire unit knows its target from the track's history)
+                if all(self.last_seen[r, threat] < hold for r in radars):
                     continue  # no battalion that can fire holds it
                 rows.append(row)
             if not rows:
                 continue
             # tracks are as of their latest update: bring them to now along their velocity
             x = states[rows]
-            x[:, :3] += x[:, 3:] * (t - times[rows])[:, None]
+            age = t - times[rows]
+            x[:, :3] += x[:, 3:] * age[:, None]
             ttg = self.time_to_go(x, ui)
             for k in np.argsort(ttg, kind="stable"):
-                self.assign(t, ui, int(ids[rows[k]]), x[k], doctrine.salvo)
+                tid = int(ids[rows[k]])
+                threat = threat_of[tid]
+                if threat not in engaged and self.assign(
+                    t, ui, tid, x[k], covs[rows[k]], float(age[k]), doctrine.salvo
+                ):
+                    engaged.add(threat)
 
-    def assign(self, t: float, ui: int, tid: int, x: FloatArray, salvo: int) -> None:
+    def assign(
+        self, t: float, ui: int, tid: int, x: FloatArray, cov: FloatArray, age: float, salvo: int
+    ) -> bool:
+        """Fire at track ``tid`` (state ``x`` brought to now, covariance ``cov`` as of ``age`` seconds ago)
+        from the first of the unit's battalions that can; whether one did."""
         w = self.w
         threat = self.track_threat[ui].get(tid, -1)
         p, v = x[:3], x[3:]
+        # traces of the position, position-velocity and velocity blocks: the aim point p + v T has an
+        # uncertainty of trace P_pp + 2 T trace P_pv + T^2 trace P_vv (T counted from the track's time)
+        traces = (
+            float(np.trace(cov[:3, :3])),
+            float(np.trace(cov[:3, 3:])),
+            float(np.trace(cov[3:, 3:])),
+            age,
+        )
         for bi in w.units[ui].battalions:
             bn = w.battalions[bi]
             radar = w.radars[bn.radar]
@@ -440,10 +477,10 @@ class _Run:
                 continue
             if threat < 0 or self.last_seen[bn.radar, threat] < t - w.scenario.options.hold_s:
                 continue  # the engagement radar does not hold it
-            choice = self.choose_missile(t, bi, bn, p, v, threat)
+            choice = self.choose_missile(t, bi, bn, p, v, w.threats.target_class[threat], traces)
             if choice is None:
                 continue
-            mi, tof = choice
+            mi, tof, aim = choice
             missile = bn.missiles[mi]
             n = min(salvo, radar.missiles_guided - int(self.guided[bn.radar]))
             fired = self.take_rounds(t, bi, mi, n)
@@ -452,10 +489,11 @@ class _Run:
             self.channels[bn.radar] += 1
             self.guided[bn.radar] += fired
             self.bn_last_launch[bi] = t
-            self.engagements.append(Engagement(threat, tid, ui, bi, bn.radar, missile, fired, t, t + tof))
+            self.engagements.append(
+                Engagement(threat, tid, ui, bi, bn.radar, missile, fired, t, t + tof, aim)
+            )
             self.launched_by_type[missile.id] = self.launched_by_type.get(missile.id, 0) + fired
-            if threat >= 0:
-                self.shots[threat] += fired
+            self.shots[threat] += fired
             self.log(
                 t,
                 "assignment",
@@ -476,36 +514,52 @@ class _Run:
                 missile=missile.id,
                 detail=f"{fired} missile(s)",
             )
-            return
+            return True
+        return False
 
     def choose_missile(
-        self, t: float, bi: int, bn: Battalion, p: FloatArray, v: FloatArray, threat: int
-    ) -> tuple[int, float] | None:
-        """The shortest-range missile type with a round ready whose envelope holds the predicted intercept
-        point (keeping long-range rounds for long-range threats), and its time of flight."""
-        b = np.array([bn.x_m, bn.y_m, bn.ground_m])
+        self,
+        t: float,
+        bi: int,
+        bn: Battalion,
+        p: FloatArray,
+        v: FloatArray,
+        target_class: str,
+        traces: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0),
+    ) -> tuple[int, float, FloatArray] | None:
+        """The shortest-range missile type with a round ready whose envelope for the target's class holds
+        the predicted intercept point (keeping long-range rounds for long-range threats): its index, time of
+        flight along its profile and the aim point.
+
+        The aim point must leave :data:`AIM_MARGIN_SIGMAS` times its uncertainty (from ``traces`` of the
+        track's covariance: position, position-velocity, velocity, and the track's age in s) in reach and
+        inside the envelope's ground-range limits."""
+        pp, pv, vv, age = traces
+        b = self.bn_xyz[bi]
         ready = self.bn_ready[bi] <= t
         speed = math.sqrt(float(v @ v))
-        cls = self.w.threats.target_class[threat] if threat >= 0 else "fighter"
         for j in self.missile_order[bi]:
             m = bn.missiles[j]
-            env = m.envelope(cls)
-            if env is None:
+            env = m.envelope(target_class)
+            if env is None or speed > m.max_target_speed_mps:
                 continue
             if not np.any(ready & (self.bn_rounds[bi][:, j] > 0)):
                 continue
-            if m.max_target_speed_mps is not None and speed > m.max_target_speed_mps.value:
-                continue
-            tof = _intercept_time(p, v, b, m.average_speed_mps.value)
+            f = m.profile
+            tof = _kernels.intercept_time(
+                p, v, b, f.max_speed_mps, f.burn_time_s, f.drag_time_s, f.max_flight_time_s, INTERCEPT_SAMPLES
+            )
             if not math.isfinite(tof):
                 continue
-            pip = p + v * tof
-            ground = math.hypot(pip[0] - b[0], pip[1] - b[1])
-            in_range = env.min_range_m.value <= ground <= env.max_range_m.value
-            if not (in_range and pip[2] <= env.max_altitude_m.value):
+            aim = p + v * tof
+            ahead = tof + age
+            margin = AIM_MARGIN_SIGMAS * math.sqrt(max(pp + 2.0 * ahead * pv + ahead * ahead * vv, 0.0))
+            if float(f.reach_after_m(tof)) < margin:
                 continue
-            if pip[2] - self.w.ground_at(float(pip[0]), float(pip[1])) >= env.min_altitude_m.value:
-                return j, tof
+            ground = math.hypot(aim[0] - b[0], aim[1] - b[1])
+            agl = aim[2] - self.w.ground_at(float(aim[0]), float(aim[1]))
+            if in_envelope(env, ground, agl, aim[2], margin):
+                return j, tof, aim
         return None
 
     def take_rounds(self, t: float, bi: int, mi: int, n: int) -> int:
@@ -600,13 +654,17 @@ def warm_up() -> None:
     )
     flat = np.zeros((2, 2), np.float32)
     coverage = Coverage(
-        flat, flat, np.array([0.0, 1e5, 0.0, -1e5]), np.array([0, 0, 10, 8.5e6, 1e6, -0.1, 1.5])
+        flat,
+        flat,
+        np.array([0.0, 1e5, 0.0, -1e5, 0.0, 0.0]),
+        np.array([0, 0, 10, 8.5e6, 1e6, -0.1, 1.5, 0.0, math.pi]),
     )
     coverage.visible(z)
-    tracker = CompiledTracker(TRACKER_Q_M2PS3)
+    scan = ScanCoverage.of(coverage, 200.0, 1e-6, 1, 0.5)
+    tracker = make_tracker()
     for t in (0.0, 1.0, 2.0):
-        tracker.step(t, z, r, 0, coverage)
-    grid, tables = _pd_tables(1e-6)
+        tracker.step(t, z, r, 0, scan, np.ones(2))
+    grid, tables = pd_tables(1e-6)
     cand = np.arange(2)
     hit = np.empty(2, bool)
     _kernels.detect(
@@ -620,6 +678,7 @@ def warm_up() -> None:
         np.full(2, 0.5),
         hit,
     )
+    _kernels.intercept_time(z[0], np.zeros(3), np.zeros(3), 1000.0, 5.0, 100.0, 60.0, INTERCEPT_SAMPLES)
 
 
 def run(world: World, seed: int | np.random.SeedSequence, record_events: bool = True) -> RunResult:

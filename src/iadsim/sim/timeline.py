@@ -1,28 +1,25 @@
 """What does not change between the runs of a world, step by step: where every threat is at every time
-step, and which threats each radar's geometry lets it see (line of sight over its floor, instrumented range,
-elevation limits) at what slant range.
+step, and which threats a radar's geometry lets it see (line of sight over its floor, instrumented range,
+elevation limits, azimuth sector) at what slant range.
 
 Threats fly fixed routes at fixed speeds from fixed launch times, so their positions depend on the step
 alone; what a run changes (a threat killed, a detection drawn) is applied on top. Steps are computed in
-blocks as a run first reaches them and kept for the next runs of the same world (and for the worlds of
-:func:`iadsim.montecarlo.uncertainty.apply`, which share the geometry: their radars stand where the
-world's do and their threats fly the same routes).
+blocks as a run first reaches them and kept for the next runs (and for the worlds of other figure values
+whose threats fly at the same speeds: :meth:`iadsim.sim.world.World.with_figures`); a radar's geometry is
+kept by its :class:`~iadsim.sim.compiled.Coverage`, which such worlds share when its inputs are the same.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from iadsim import physics
 from iadsim.sim.compiled import Coverage
-
-if TYPE_CHECKING:
-    from iadsim.sim.world import World
+from iadsim.sim.threats import Threats
+from iadsim.terrain.grid import Grid, sample_bilinear
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -32,7 +29,10 @@ BLOCK_STEPS = 256
 
 
 class Timeline:
-    """Threat positions and radar geometry of a world at its time steps ``t = step * step_s``.
+    """Threat positions and radar geometry at the time steps ``t = step * step_s`` of ``duration_s``.
+
+    Built from the threats' routes, speeds and launch times and the terrain grid (heights of the route
+    points flown above ground).
 
     Attributes:
         step_s: Time step, s.
@@ -42,12 +42,12 @@ class Timeline:
             ``n_steps``).
     """
 
-    def __init__(self, world: World) -> None:
-        sc = world.scenario
-        self._world = world
-        self.step_s = float(sc.step_s)
-        self.n_steps = int(math.floor(sc.duration_s / sc.step_s + 1e-9))
-        th = world.threats
+    def __init__(self, threats: Threats, terrain: Grid, step_s: float, duration_s: float) -> None:
+        self._threats = threats
+        self._terrain = terrain
+        self.step_s = float(step_s)
+        self.n_steps = int(math.floor(duration_s / step_s + 1e-9))
+        th = threats
         self._length = th.length_m()
         # first step with t >= launch_s, and first with speed * (t - launch_s) >= length
         self.start_step = np.ceil(th.launch_s / self.step_s - 1e-9).astype(np.int64)
@@ -67,16 +67,8 @@ class Timeline:
         self.starts = _by_step(self.start_step)
         self.arrivals = _by_step(self.arrival_step)
         self._positions: dict[int, FloatArray] = {}
-        self._geometry: dict[tuple[int, int], tuple[BoolArray, FloatArray]] = {}
-        self._coverage: dict[int, Coverage] = {}
+        self._geometry: dict[tuple[Coverage, int], tuple[BoolArray, FloatArray]] = {}
         self._lock = threading.RLock()
-
-    def coverage(self, ri: int) -> Coverage:
-        """What radar ``ri`` can see (:func:`radar_coverage`), made once."""
-        c = self._coverage.get(ri)
-        if c is None:
-            c = self._coverage[ri] = radar_coverage(self._world, ri)
-        return c
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
@@ -92,7 +84,7 @@ class Timeline:
 
     def _s(self, step: NDArray[np.int64]) -> FloatArray:
         """Distance flown (m) at ``step`` (clipped to the route)."""
-        th = self._world.threats
+        th = self._threats
         return np.asarray(np.clip(th.speed_mps * (self._t(step) - th.launch_s), 0.0, self._length))
 
     # ------------------------------------------------------------------------------------- positions
@@ -104,11 +96,23 @@ class Timeline:
             block = self._block_positions(step // BLOCK_STEPS)
         return block[step % BLOCK_STEPS]
 
+    def position_at(self, threat: int, t_s: float) -> FloatArray:
+        """Position (m) of one threat at time ``t_s`` between steps: linear between the two steps around
+        it (exact on a straight stretch of its route)."""
+        step = t_s / self.step_s
+        lo = int(math.floor(step + 1e-9))
+        f = step - lo
+        a = self.positions(lo)[threat]
+        if f <= 1e-9:
+            return np.array(a)
+        b = self.positions(lo + 1)[threat]
+        return np.asarray(a + (b - a) * f)
+
     def _block_positions(self, b: int) -> FloatArray:
         with self._lock:
             if b in self._positions:
                 return self._positions[b]
-            w, th = self._world, self._world.threats
+            th = self._threats
             steps = np.arange(b * BLOCK_STEPS, (b + 1) * BLOCK_STEPS)
             t = self._t(steps)[:, None]
             s = np.clip(th.speed_mps * (t - th.launch_s), 0.0, self._length)  # (B, n)
@@ -123,30 +127,31 @@ class Timeline:
                 y = np.interp(si, rs, th.route_y[r])
                 alt = np.interp(si, rs, th.route_alt[r])
                 agl = th.route_agl[r][np.clip(np.searchsorted(rs, si, side="right") - 1, 0, len(rs) - 1)]
-                z = np.where(agl, w.ground_m(x, y) + alt, alt)
+                z = np.where(agl, sample_bilinear(self._terrain, x, y) + alt, alt)
                 out[:, cols] = np.stack([x, y, z], axis=1).reshape(len(steps), cols.size, 3)
             self._positions[b] = out
             return out
 
     # -------------------------------------------------------------------------------------- geometry
-    def geometry(self, radar: int, step: int) -> tuple[BoolArray, FloatArray]:
-        """Whether radar ``radar`` could see each threat at ``step`` (line of sight over its floor, slant
-        range within the instrumented range, elevation within its limits) and the slant range (m) to each."""
-        key = (radar, step // BLOCK_STEPS)
+    def geometry(self, coverage: Coverage, step: int) -> tuple[BoolArray, FloatArray]:
+        """Whether a radar of this coverage could see each threat at ``step`` (:meth:`Coverage.visible`)
+        and the slant range (m) to each."""
+        key = (coverage, step // BLOCK_STEPS)
         block = self._geometry.get(key)
         if block is None:
             block = self._block_geometry(*key)
         i = step % BLOCK_STEPS
         return block[0][i], block[1][i]
 
-    def _block_geometry(self, ri: int, b: int) -> tuple[BoolArray, FloatArray]:
+    def _block_geometry(self, coverage: Coverage, b: int) -> tuple[BoolArray, FloatArray]:
         pos = self._block_positions(b).reshape(-1, 3)
         with self._lock:
-            if (ri, b) in self._geometry:
-                return self._geometry[(ri, b)]
-            ok, slant = self.coverage(ri).visible(pos)
-            shape = (BLOCK_STEPS, self._world.threats.count)
-            self._geometry[(ri, b)] = out = (ok.reshape(shape), slant.reshape(shape))
+            found = self._geometry.get((coverage, b))
+            if found is not None:
+                return found
+            ok, slant = coverage.visible(pos)
+            shape = (BLOCK_STEPS, self._threats.count)
+            self._geometry[(coverage, b)] = out = (ok.reshape(shape), slant.reshape(shape))
             return out
 
 
@@ -157,27 +162,3 @@ def _by_step(steps: NDArray[np.int64]) -> dict[int, NDArray[np.int64]]:
     order = np.argsort(steps, kind="stable")
     values, first = np.unique(steps[order], return_index=True)
     return {int(v): idx for v, idx in zip(values, np.split(order, first[1:]), strict=True)}
-
-
-def radar_coverage(world: World, ri: int) -> Coverage:
-    """What radar ``ri`` of a world can see: its floor on the world grid, position and limits."""
-    radar = world.radars[ri]
-    t = world.terrain.transform
-    m = radar.model
-    return Coverage(
-        floor_agl_m=radar.floor_agl_m,
-        terrain_m=np.asarray(world.terrain.values, dtype=np.float32),
-        grid=np.array([t.c, t.a, t.f, t.e], dtype=np.float64),
-        radar=np.array(
-            [
-                radar.x_m,
-                radar.y_m,
-                radar.antenna_amsl_m,
-                physics.effective_earth_radius_m(world.scenario.coverage.k),
-                m.instrumented_range_m,
-                m.min_elevation_rad,
-                m.max_elevation_rad,
-            ],
-            dtype=np.float64,
-        ),
-    )

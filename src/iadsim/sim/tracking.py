@@ -104,6 +104,7 @@ _TRACKSET_DTYPES: tuple[tuple[str, type[np.generic]], ...] = (
     ("created_s", np.float64),
     ("updated_s", np.float64),
     ("sensor_id", np.int64),
+    ("rcs_m2", np.float64),
 )
 
 
@@ -125,6 +126,8 @@ class TrackSet:
         created_s: Time of the detection that started the track, s.
         updated_s: Time of the latest associated detection, s.
         sensor_id: Sensor of the latest associated detection (``-1`` if unknown).
+        rcs_m2: Radar cross-section of the target as its detections give it, m² (NaN: unknown, as for a
+            track started on a false alarm); it decides where a missed scan counts (:meth:`Tracker.step`).
     """
 
     ids: IntArray
@@ -139,6 +142,7 @@ class TrackSet:
     created_s: FloatArray
     updated_s: FloatArray
     sensor_id: IntArray
+    rcs_m2: FloatArray
 
     def __post_init__(self) -> None:
         n = np.shape(self.ids)[0] if np.ndim(self.ids) == 1 else -1
@@ -188,6 +192,7 @@ class TrackSet:
         time_s: ArrayLike,
         status: TrackStatus = TrackStatus.CONFIRMED,
         sensor_id: ArrayLike = -1,
+        rcs_m2: ArrayLike = math.nan,
     ) -> TrackSet:
         """Tracks that start now, at ``time_s``: one hit, one scan, history ``1``."""
         ids_a = np.atleast_1d(np.asarray(ids, dtype=np.int64))
@@ -206,6 +211,7 @@ class TrackSet:
             created_s=t,
             updated_s=t,
             sensor_id=np.broadcast_to(np.asarray(sensor_id, dtype=np.int64), (n,)),
+            rcs_m2=np.broadcast_to(np.asarray(rcs_m2, dtype=np.float64), (n,)),
         )
 
     def __len__(self) -> int:
@@ -735,6 +741,13 @@ class GNNAssociator:
 # ------------------------------------------------------------------------------------- initiate and delete
 
 
+def velocity_std_for(max_speed_mps: float, gate_probability: float = 0.999) -> float:
+    """Initial velocity spread (m/s per axis) with which the second detection of a target as fast as
+    ``max_speed_mps`` lies on the edge of the gate: ``max_speed / sqrt(G)``, ``G`` the gate of
+    ``gate_probability`` (:func:`gate_d2`); slower targets fall inside it."""
+    return float(max_speed_mps / math.sqrt(gate_d2(gate_probability)))
+
+
 @dataclass(frozen=True)
 class MOfNInitiator:
     """Tentative tracks from unassociated detections; confirmation after ``m_hits`` hits in ``n_scans`` scans.
@@ -742,8 +755,11 @@ class MOfNInitiator:
     One-point initialisation (BLK ch. 5, initialisation of state estimators): the position is the detection
     with its covariance ``R``, the velocity zero with variance ``velocity_std_mps^2`` per axis (uncorrelated).
     The next detection of a target of speed ``v`` then has ``d2`` of about ``(v / velocity_std_mps)^2``, so it
-    falls in a 99.9 % gate (``sqrt(G) = 4.03``) up to about 4 x ``velocity_std_mps``, 1,200 m/s by default.
-    (Chosen over two-point differencing because it needs no second role and uses the same Kalman update.)
+    falls in a 99.9 % gate (``sqrt(G) = 4.03``) up to about 4 x ``velocity_std_mps``, 1,200 m/s by default;
+    :func:`velocity_std_for` gives the spread that holds targets up to a given speed. With a spread much wider
+    than the velocity error of two detections, the update with the second detection is two-point
+    differencing (BLK ch. 5): velocity ``(z2 - z1) / dt``. (Chosen over a separate two-point initiator
+    because it needs no second role and uses the same Kalman update.)
 
     M-of-N logic (B&P, track confirmation): a tentative track is confirmed as soon as ``m_hits`` of its last
     ``n_scans`` counted scans (the first detection included) were hits; it fails, and is deleted, as soon as
@@ -772,6 +788,7 @@ class MOfNInitiator:
         positions_m: FloatArray,
         covariances_m2: FloatArray,
         sensor_ids: IntArray,
+        rcs_m2: ArrayLike = math.nan,
     ) -> TrackSet:
         """New tentative tracks (confirmed at once if ``m_hits == 1``), one per detection."""
         k = positions_m.shape[0]
@@ -781,7 +798,7 @@ class MOfNInitiator:
         cov[:, _POS, _POS] = covariances_m2
         cov[:, _VEL, _VEL] = self.velocity_std_mps**2 * _EYE3
         status = TrackStatus.CONFIRMED if self.m_hits == 1 else TrackStatus.TENTATIVE
-        return TrackSet.new(ids, state, cov, time_s, status=status, sensor_id=sensor_ids)
+        return TrackSet.new(ids, state, cov, time_s, status=status, sensor_id=sensor_ids, rcs_m2=rcs_m2)
 
     def window_hits(self, tracks: TrackSet) -> IntArray:
         """Hits in each track's last ``n_scans`` counted scans."""
@@ -857,8 +874,8 @@ class TrackerStepResult:
 
 
 def _check_detections(
-    positions_m: ArrayLike, covariances_m2: ArrayLike, sensor_ids: ArrayLike | None
-) -> tuple[FloatArray, FloatArray, IntArray]:
+    positions_m: ArrayLike, covariances_m2: ArrayLike, sensor_ids: ArrayLike | None, rcs_m2: ArrayLike | None
+) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
     z = np.asarray(positions_m, dtype=np.float64, order="C")
     if z.ndim != 2 or z.shape[1] != 3:
         raise InputError(f"positions_m must have shape (m, 3), got {z.shape}")
@@ -873,7 +890,10 @@ def _check_detections(
     s = np.full(m, -1, np.int64) if sensor_ids is None else np.asarray(sensor_ids, dtype=np.int64)
     if s.shape != (m,):
         raise InputError(f"sensor_ids must have shape ({m},), got {s.shape}")
-    return z, r, s
+    a = np.full(m, math.nan) if rcs_m2 is None else np.asarray(rcs_m2, dtype=np.float64)
+    if a.shape != (m,):
+        raise InputError(f"rcs_m2 must have shape ({m},), got {a.shape}")
+    return z, r, s, a
 
 
 @dataclass(eq=False)
@@ -1047,7 +1067,8 @@ class Tracker:
         positions_m: ArrayLike,
         covariances_m2: ArrayLike,
         sensor_ids: ArrayLike | None = None,
-        covered: Callable[[FloatArray], ArrayLike] | None = None,
+        covered: Callable[[FloatArray, FloatArray], ArrayLike] | None = None,
+        rcs_m2: ArrayLike | None = None,
     ) -> TrackerStepResult:
         """Process one scan of detections at ``time_s`` (s, not before the previous scan).
 
@@ -1056,11 +1077,14 @@ class Tracker:
             positions_m: ``(m, 3)`` detected positions (east, north, up), m.
             covariances_m2: ``(m, 3, 3)`` their measurement covariances ``R``, m^2.
             sensor_ids: ``(m,)`` integer id of the sensor of each detection (kept on the track it updates).
-            covered: Function of the tracks' predicted positions ``(n, 3)`` returning a boolean ``(n,)``:
-                whether the scan could see each track. Tracks it could not see and that got no detection
-                are neither missed nor counted in the M-of-N window (default: every track is covered). Its
-                answer only matters for tracks without a detection, so it is called only when there is
-                such a track (after the association, with the positions of all ``n`` tracks).
+            covered: Function of the tracks' predicted positions ``(n, 3)`` and RCS ``(n,)`` (m², NaN when
+                unknown) returning a boolean ``(n,)``: whether the scan could have detected each track.
+                Tracks it could not and that got no detection are neither missed nor counted in the M-of-N
+                window (default: every track is covered). Its answer only matters for tracks without a
+                detection, so it is called only when there is such a track (after the association, with
+                all ``n`` tracks).
+            rcs_m2: ``(m,)`` RCS of the target of each detection as the sensor gives it (m², NaN: unknown);
+                a track keeps its latest finite value.
 
         Returns:
             The detections' tracks and the ids of tracks updated, missed, started, confirmed and deleted.
@@ -1070,7 +1094,7 @@ class Tracker:
             raise InputError(f"time_s must be finite, got {time_s}")
         if self._time_s is not None and t < self._time_s:
             raise InputError(f"scan at {t} s is earlier than the previous scan at {self._time_s} s")
-        z, r, sid = _check_detections(positions_m, covariances_m2, sensor_ids)
+        z, r, sid, rcs = _check_detections(positions_m, covariances_m2, sensor_ids, rcs_m2)
         m = z.shape[0]
         tracks = self._tracks
         n = tracks.ids.shape[0]
@@ -1104,13 +1128,14 @@ class Tracker:
                     "history": (tracks.history << _ONE_U64) | _ONE_U64,
                     "updated_s": now_s,
                     "sensor_id": sid[hit_dets],
+                    "rcs_m2": np.where(np.isnan(rcs[hit_dets]), tracks.rcs_m2, rcs[hit_dets]),
                 }
             else:
                 hit = np.zeros(n, bool)
                 hit[hit_rows] = True
                 cover = None  # (None: every track covered)
                 if covered is not None:
-                    cover = np.asarray(covered(_readonly(x[:, _POS])), dtype=bool)
+                    cover = np.asarray(covered(_readonly(x[:, _POS]), tracks.rcs_m2), dtype=bool)
                     if cover.shape != (n,):
                         raise InputError(f"covered must return shape ({n},), got {cover.shape}")
                 state, cov = x, p
@@ -1125,9 +1150,18 @@ class Tracker:
                     updated_s[hit_rows] = t
                     sensor = tracks.sensor_id.copy()
                     sensor[hit_rows] = sid[hit_dets]
+                    track_rcs = tracks.rcs_m2.copy()
+                    track_rcs[hit_rows] = np.where(
+                        np.isnan(rcs[hit_dets]), track_rcs[hit_rows], rcs[hit_dets]
+                    )
                     updated_ids = tracks.ids[hit_rows]
                     detection_track[hit_dets] = updated_ids
-                    changes = {"hits": tracks.hits + hit, "updated_s": updated_s, "sensor_id": sensor}
+                    changes = {
+                        "hits": tracks.hits + hit,
+                        "updated_s": updated_s,
+                        "sensor_id": sensor,
+                        "rcs_m2": track_rcs,
+                    }
                 shifted = (tracks.history << _ONE_U64) | hit.astype(np.uint64)
                 if cover is None:
                     missed = ~hit
@@ -1165,7 +1199,7 @@ class Tracker:
             free[hit_dets] = False
             cols = free.nonzero()[0]
             new_ids = self._new_ids(cols.size)
-            born = self.initiator.initiate(new_ids, t, z[cols], r[cols], sid[cols])
+            born = self.initiator.initiate(new_ids, t, z[cols], r[cols], sid[cols], rcs[cols])
             tracks = tracks.concat(born) if len(tracks) else born
             detection_track[cols] = new_ids
             if self.initiator.m_hits == 1:

@@ -1,113 +1,184 @@
-"""The world of one scenario, built once and shared by every run of it: terrain on a local grid, each
-radar's floor over it, the units, battalions and launchers, and every threat's route.
+"""The world of one scenario, built once and shared by every run of it: terrain on a local grid, the
+scenario's deployment (:mod:`iadsim.deployment`) placed on it with each radar's floor, and every threat's
+route.
 
 Frame: an azimuthal-equidistant plane centred on the scenario (``x`` east, ``y`` north, metres) with heights
 above sea level (``z``). Radar visibility and detection use the k-factor earth through each radar's floor
 and :mod:`iadsim.physics`; tracking works in this plane.
+
+A world knows which catalog figures it used (:attr:`World.figures`) and makes a copy of itself with other
+values for some of them (:meth:`World.with_figures`, a draw of the disputed figures): the copy shares the
+terrain, the routes, and every radar floor and timeline whose inputs the new values leave alone.
 """
 
 from __future__ import annotations
 
+import copy
 import math
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from pyproj import Geod, Transformer
 
-from iadsim.catalog import Catalog, Missile, System, Target
+from iadsim import physics
+from iadsim.catalog import Catalog
 from iadsim.coverage.floor import radar_floor
-from iadsim.errors import InputError
-from iadsim.scenario import Battalion as BattalionSpec
+from iadsim.deployment import (
+    BattalionPlacement,
+    Deployment,
+    FigureUse,
+    RadarPlacement,
+    UnitPlacement,
+    deploy,
+)
+from iadsim.interceptors import InterceptorModel
 from iadsim.scenario import Scenario
 from iadsim.sensors import RadarModel
+from iadsim.sim.compiled import Coverage, ScanCoverage
+from iadsim.sim.threats import Threats
 from iadsim.sim.timeline import Timeline
 from iadsim.terrain import Terrain, open_terrain
-from iadsim.terrain.grid import WGS84, Grid
+from iadsim.terrain.grid import WGS84, Grid, sample_bilinear
 
 FloatArray = NDArray[np.float64]
 _GEOD = Geod(ellps="WGS84")
 #: Spacing of the points that trace a great-circle leg in the local plane, m.
 ROUTE_STEP_M = 2_000.0
-#: Default measurement noise where the catalog gives none: range (m), azimuth and elevation (degrees).
-DEFAULT_SIGMAS = (100.0, 0.2, 0.3)
+#: A track counts a missed scan only where the scanning radar's single-look Pd on it is at least this: a
+#: radar that would see the target in at least four looks out of five and did not is evidence of a lost
+#: track; where it would not (far out, low, small RCS), silence says nothing (see :class:`ScanCoverage`).
+MISS_PD = 0.8
 
 
 @dataclass
 class RadarSite:
-    """A radar in the world: where it is, what it is, and its floor on the world grid."""
+    """A radar of the deployment on the world grid: its placement, position in the plane, antenna height
+    above sea level, where it sees (:class:`Coverage`) and what its scans could detect
+    (:class:`ScanCoverage`)."""
 
-    label: str
-    radar_id: str
-    unit: int
-    battalion: int | None
+    placement: RadarPlacement
     x_m: float
     y_m: float
     antenna_amsl_m: float
-    model: RadarModel
-    scan_period_s: float
-    sigma_range_m: float
-    sigma_azimuth_rad: float
-    sigma_elevation_rad: float
-    floor_agl_m: NDArray[np.float32]
-    targets_engaged: int
-    missiles_guided: int
+    coverage: Coverage
+    scan: ScanCoverage
+
+    @property
+    def label(self) -> str:
+        """e.g. ``regiment-1/bn-1 92n6e``."""
+        return self.placement.label
+
+    @property
+    def radar_id(self) -> str:
+        """Catalog id."""
+        return self.placement.radar_id
+
+    @property
+    def unit(self) -> int:
+        """Index of its unit."""
+        return self.placement.unit
+
+    @property
+    def model(self) -> RadarModel:
+        """The calibrated radar."""
+        return self.placement.model
+
+    @property
+    def scan_period_s(self) -> float:
+        """Time between scans, s."""
+        return self.placement.scan_period_s
+
+    @property
+    def targets_engaged(self) -> int:
+        """Fire channels (0 for a radar that guides no missiles)."""
+        return self.placement.targets_engaged
+
+    @property
+    def missiles_guided(self) -> int:
+        """Missiles it can guide at once."""
+        return self.placement.missiles_guided
+
+    @property
+    def sigmas(self) -> FloatArray:
+        """Measurement noise: range (m), azimuth and elevation (rad)."""
+        p = self.placement
+        return np.array([p.sigma_range_m, p.sigma_azimuth_rad, p.sigma_elevation_rad])
 
 
 @dataclass
 class Battalion:
-    """A fire unit: engagement radar, missiles (catalog order), launchers with their rounds."""
+    """A fire unit of the deployment on the world grid: launch point and ground height (m)."""
 
-    name: str
-    unit: int
+    placement: BattalionPlacement
     x_m: float
     y_m: float
     ground_m: float
     radar: int
-    missiles: list[Missile]
-    rounds: NDArray[np.int64]  # (launchers, missile types) ready to fire
-    reserve: NDArray[np.int64]  # (missile types) on transloaders
-    reload_s: float
-    launch_interval_s: float
-    reaction_time_s: float
-
-
-@dataclass
-class Unit:
-    """A regiment (or battery): its command post fuses the detections of all its radars."""
-
-    name: str
-    system: str
-    radars: list[int]
-    battalions: list[int]
-    processing_delay_s: float
-
-
-@dataclass
-class Threats:
-    """Every threat of every raid, as arrays; routes are polylines in the local plane."""
-
-    target_id: list[str]
-    raid: NDArray[np.int64]
-    rcs_m2: FloatArray
-    swerling: NDArray[np.int64]
-    speed_mps: FloatArray
-    launch_s: FloatArray
-    target_class: list[str]
-    route_x: list[FloatArray] = field(default_factory=list)
-    route_y: list[FloatArray] = field(default_factory=list)
-    route_alt: list[FloatArray] = field(default_factory=list)
-    route_agl: list[NDArray[np.bool_]] = field(default_factory=list)
-    route_s: list[FloatArray] = field(default_factory=list)
 
     @property
-    def count(self) -> int:
-        """Number of threats."""
-        return len(self.target_id)
+    def name(self) -> str:
+        """Battalion name."""
+        return self.placement.name
 
-    def length_m(self) -> FloatArray:
-        """Route length of each threat, m."""
-        return np.array([self.route_s[r][-1] for r in self.raid])
+    @property
+    def unit(self) -> int:
+        """Index of its unit."""
+        return self.placement.unit
+
+    @property
+    def missiles(self) -> tuple[InterceptorModel, ...]:
+        """Missile types, in the order of :attr:`rounds`' columns."""
+        return self.placement.missiles
+
+    @property
+    def rounds(self) -> NDArray[np.int64]:
+        """``(launchers, missile types)`` rounds ready to fire at the start."""
+        return self.placement.rounds
+
+    @property
+    def reserve(self) -> NDArray[np.int64]:
+        """``(missile types,)`` rounds on transloaders."""
+        return self.placement.reserve
+
+    @property
+    def reload_s(self) -> float:
+        """Time to reload a launcher, s."""
+        return self.placement.reload_s
+
+    @property
+    def launch_interval_s(self) -> float:
+        """Least time between two launches, s."""
+        return self.placement.launch_interval_s
+
+    @property
+    def reaction_time_s(self) -> float:
+        """Time from a confirmed track to the first launch at it, s."""
+        return self.placement.reaction_time_s
+
+
+class _Shared:
+    """What the worlds of one scenario (a world and its copies with other figures) share: radar floors by
+    (position, antenna height, range), coverages by their inputs, timelines by the threats' speeds."""
+
+    def __init__(self) -> None:
+        self.floors: dict[tuple[float, ...], tuple[NDArray[np.float32], int, int, float]] = {}
+        self.coverages: dict[tuple[float, ...], Coverage] = {}
+        self.timelines: dict[bytes, Timeline] = {}
+        self.points: dict[tuple[float, float], tuple[float, float]] = {}
+        self.lock = threading.RLock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
 
 
 @dataclass
@@ -118,21 +189,33 @@ class World:
     catalog: Catalog
     terrain: Grid
     terrain_identity: str
+    deployment: Deployment
     radars: list[RadarSite]
-    units: list[Unit]
+    units: list[UnitPlacement]
     battalions: list[Battalion]
     threats: Threats
     assets_xy_m: FloatArray  # (n, 2)
     assets_radius_m: FloatArray
-    targets: dict[str, Target]
-    _timeline: Timeline | None = field(default=None, repr=False, compare=False)
+    _shared: _Shared = field(default_factory=_Shared, repr=False, compare=False)
+
+    @property
+    def figures(self) -> dict[str, FigureUse]:
+        """The catalog figures this world used, by ``entity.field`` name, with the values it used."""
+        return self.deployment.figures
 
     @property
     def timeline(self) -> Timeline:
-        """Threat positions and radar geometry at every time step, computed as runs reach them and kept."""
-        if self._timeline is None:
-            self._timeline = Timeline(self)
-        return self._timeline
+        """Threat positions at every time step, and radar geometry as runs reach them (shared by the worlds
+        whose threats fly at the same speeds)."""
+        key = self.threats.speed_mps.tobytes()
+        with self._shared.lock:
+            tl = self._shared.timelines.get(key)
+            if tl is None:
+                sc = self.scenario
+                tl = self._shared.timelines[key] = Timeline(
+                    self.threats, self.terrain, sc.step_s, sc.duration_s
+                )
+            return tl
 
     def to_local(self, lat: float, lon: float) -> tuple[float, float]:
         """(x, y) in the local plane of a WGS84 position in degrees."""
@@ -164,36 +247,118 @@ class World:
             + float(v[r0 + 1, c0 + 1]) * wr * wc
         )
 
+    def with_figures(self, values: Mapping[str, float]) -> World:
+        """A copy of the world with other values for some of the catalog figures it used (by name, as
+        :attr:`figures`); floors and timelines are shared where their inputs do not change."""
+        if not values:
+            return self
+        w = copy.copy(self)
+        w._place(deploy(self.scenario, self.catalog, values))
+        return w
 
-def sample_bilinear(grid: Grid, x: FloatArray, y: FloatArray) -> FloatArray:
-    """Bilinear interpolation of a grid's values at points in its CRS (cell centres as nodes); 0 outside.
-    The grid must hold no NaN."""
-    t = grid.transform  # north-up: no rotation terms
-    col = (np.asarray(x, dtype=float) - t.c) / t.a - 0.5
-    row = (np.asarray(y, dtype=float) - t.f) / t.e - 0.5
-    rows, cols = grid.shape
-    c0 = np.minimum(np.maximum(np.floor(col).astype(np.int64), 0), cols - 2)
-    r0 = np.minimum(np.maximum(np.floor(row).astype(np.int64), 0), rows - 2)
-    wc = np.minimum(np.maximum(col - c0, 0.0), 1.0)
-    wr = np.minimum(np.maximum(row - r0, 0.0), 1.0)
-    v = grid.values  # no copy: callers pass grids without NaN (build_world fills them with 0)
-    out = (
-        v[r0, c0] * (1 - wr) * (1 - wc)
-        + v[r0, c0 + 1] * (1 - wr) * wc
-        + v[r0 + 1, c0] * wr * (1 - wc)
-        + v[r0 + 1, c0 + 1] * wr * wc
-    )
-    inside = (col >= -0.5) & (col <= cols - 0.5) & (row >= -0.5) & (row <= rows - 0.5)
-    return np.where(inside, out, 0.0)
+    # ------------------------------------------------------------------------------------------ building
+    def _place(self, dep: Deployment) -> None:
+        """Put a deployment on the world's grid (radars with their floors, battalions); type the threats."""
+        self.deployment = dep
+        self.radars = [self._site(p) for p in dep.radars]
+        self.units = list(dep.units)
+        self.battalions = []
+        for b in dep.battalions:
+            x, y = self._local(b.lat, b.lon)
+            ground = float(sample_bilinear(self.terrain, np.array([x]), np.array([y]))[0])
+            self.battalions.append(Battalion(b, x, y, ground, b.radar))
+        self.threats = self.threats.with_types(self.scenario, dep.threat_types)
+
+    def _local(self, lat: float, lon: float) -> tuple[float, float]:
+        """:meth:`to_local`, kept for the worlds that share this one's grid."""
+        key = (lat, lon)
+        xy = self._shared.points.get(key)
+        if xy is None:
+            xy = self._shared.points[key] = self.to_local(lat, lon)
+        return xy
+
+    def _site(self, p: RadarPlacement) -> RadarSite:
+        """A radar placement on the grid, its floor and coverage made once per inputs."""
+        grid, shared = self.terrain, self._shared
+        x, y = self._local(p.lat, p.lon)
+        model = p.model
+        half_width = grid.cell_size[0] * (grid.shape[0] // 2)
+        reach = min(p.floor_range_m, half_width)
+        k = self.scenario.coverage.k
+        fkey = (x, y, model.mast_height_m, reach, k)
+        with shared.lock:
+            floor = shared.floors.get(fkey)
+            if floor is None:
+                f = radar_floor(grid, x, y, model.mast_height_m, k, reach)
+                col0, row0 = ~grid.transform @ (f.agl.transform.c, f.agl.transform.f)
+                window = np.ascontiguousarray(f.agl.values, dtype=np.float32)
+                floor = shared.floors[fkey] = (window, int(round(row0)), int(round(col0)), f.antenna_amsl_m)
+        window, r0, c0, antenna = floor
+        facing = self._grid_azimuth(p.lat, p.lon, p.facing_deg) if model.sector_rad < 2 * np.pi else 0.0
+        ckey = (
+            *fkey,
+            model.instrumented_range_m,
+            model.min_elevation_rad,
+            model.max_elevation_rad,
+            facing,
+            model.sector_rad,
+        )
+        with shared.lock:
+            cov = shared.coverages.get(ckey)
+            if cov is None:
+                t = grid.transform
+                cov = shared.coverages[ckey] = Coverage(
+                    floor_agl_m=window,
+                    terrain_m=np.asarray(grid.values, dtype=np.float32),
+                    grid=np.array([t.c, t.a, t.f, t.e, r0, c0], dtype=np.float64),
+                    radar=np.array(
+                        [
+                            x,
+                            y,
+                            antenna,
+                            physics.effective_earth_radius_m(k),
+                            model.instrumented_range_m,
+                            model.min_elevation_rad,
+                            model.max_elevation_rad,
+                            facing,
+                            model.sector_rad / 2,
+                        ],
+                        dtype=np.float64,
+                    ),
+                )
+        scan = ScanCoverage.of(cov, model.snr_1m2_at_1m_db, model.pfa, model.reference_swerling, MISS_PD)
+        return RadarSite(p, x, y, antenna, cov, scan)
+
+    def _grid_azimuth(self, lat: float, lon: float, azimuth_deg: float) -> float:
+        """The azimuth in the local plane (rad, clockwise from grid north) of a geodesic azimuth (degrees) at
+        a point."""
+        lon2, lat2, _ = _GEOD.fwd(lon, lat, azimuth_deg, 10_000.0)
+        x1, y1 = self._local(lat, lon)
+        x2, y2 = self._local(lat2, lon2)
+        return float(math.atan2(x2 - x1, y2 - y1))
 
 
 def _route(
-    world_to: Transformer, route: list[tuple[float, float, float, bool]]
+    world_to: Transformer, grid: Grid, route: list[tuple[float, float, float, bool]]
 ) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_], FloatArray]:
     """Great-circle legs between waypoints (lat, lon, altitude, agl) traced every ROUTE_STEP_M in the plane;
-    altitude interpolated linearly along each leg; returns x, y, alt, agl, cumulative distance."""
+    returns x, y, altitude, whether it is above ground, and the cumulative distance of each point.
+
+    Along a leg the altitude is interpolated linearly between its ends in one reference: above ground when
+    both ends are (the route follows the terrain), above sea level when both are, and above sea level when
+    they differ (the AGL end converted with the terrain height under it).
+    """
     xs, ys, alts, agls = [], [], [], []
-    for (lat1, lon1, a1, agl1), (lat2, lon2, a2, _agl2) in zip(route, route[1:], strict=False):
+
+    def amsl(lat: float, lon: float, alt: float, agl: bool) -> float:
+        if not agl:
+            return alt
+        x, y = world_to.transform(lon, lat)
+        return alt + float(sample_bilinear(grid, np.array([x]), np.array([y]))[0])
+
+    for (lat1, lon1, a1, agl1), (lat2, lon2, a2, agl2) in zip(route, route[1:], strict=False):
+        if agl1 != agl2:
+            a1, a2, agl1 = amsl(lat1, lon1, a1, agl1), amsl(lat2, lon2, a2, agl2), False
         dist = _GEOD.inv(lon1, lat1, lon2, lat2)[2]
         n = max(int(np.ceil(dist / ROUTE_STEP_M)), 1)
         inner = _GEOD.npts(lon1, lat1, lon2, lat2, n - 1) if n > 1 else []
@@ -205,6 +370,8 @@ def _route(
         alts.append(np.linspace(a1, a2, n, endpoint=False))
         agls.append(np.full(n, agl1))
     lat, lon, alt, agl = route[-1]
+    if len(route) > 1 and route[-2][3] != agl:  # the last leg is flown above sea level
+        alt, agl = amsl(lat, lon, alt, agl), False
     x, y = world_to.transform(lon, lat)
     xs.append(np.array([x]))
     ys.append(np.array([y]))
@@ -215,182 +382,41 @@ def _route(
     return rx, ry, np.concatenate(alts), np.concatenate(agls).astype(bool), s
 
 
-def _radar_site(
-    catalog: Catalog,
-    system: System,
-    grid: Grid,
-    k: float,
-    rid: str,
-    xy: tuple[float, float],
-    mast: float | None,
-    unit: int,
-    battalion: int | None,
-    label: str,
-) -> RadarSite:
-    """A radar of a unit at a point of the plane, with its floor over the whole world grid."""
-    entry = catalog.radar(rid)
-    system = catalog.systems[
-        next(s for s, v in catalog.systems.items() if rid in (*v.regiment_radars, *v.battalion_radars))
-    ]
-    model = RadarModel.from_catalog(entry, mast)
-    x, y = xy
-    half_width = grid.cell_size[0] * (grid.shape[0] // 2)
-    floor = radar_floor(grid, x, y, model.mast_height_m, k, min(model.instrumented_range_m, half_width))
-    full = np.full(grid.shape, np.nan, dtype=np.float32)
-    col0, row0 = ~grid.transform @ (floor.agl.transform.c, floor.agl.transform.f)
-    r0, c0 = int(round(row0)), int(round(col0))
-    full[r0 : r0 + floor.agl.shape[0], c0 : c0 + floor.agl.shape[1]] = floor.agl.values
-    sr, sa, se = DEFAULT_SIGMAS
-    return RadarSite(
-        label=label,
-        radar_id=rid,
-        unit=unit,
-        battalion=battalion,
-        x_m=x,
-        y_m=y,
-        antenna_amsl_m=floor.antenna_amsl_m,
-        model=model,
-        scan_period_s=entry.scan_period_s.value if entry.scan_period_s else 10.0,
-        sigma_range_m=entry.range_sigma_m.value if entry.range_sigma_m else sr,
-        sigma_azimuth_rad=float(np.radians(entry.azimuth_sigma_deg.value if entry.azimuth_sigma_deg else sa)),
-        sigma_elevation_rad=float(
-            np.radians(entry.elevation_sigma_deg.value if entry.elevation_sigma_deg else se)
-        ),
-        floor_agl_m=full,
-        targets_engaged=int((entry.targets_engaged or system.targets_engaged).value),
-        missiles_guided=int((entry.missiles_guided or system.missiles_guided).value),
-    )
-
-
 def build_world(
     scenario: Scenario, catalog: Catalog, terrain: Terrain | None = None, cell_m: float | None = None
 ) -> World:
-    """Build the world of a scenario: local grid, floors of every radar, battalions, threats.
+    """Build the world of a scenario: local grid, its deployment with the floor of every radar, threats.
 
     The grid is centred on the mean position of the units and covers every unit, asset and route point plus
     the longest radar range in use (capped at 600 km); cells of half the terrain's resolution (at least
     250 m) unless ``cell_m`` is given.
     """
+    dep = deploy(scenario, catalog)
     terrain = terrain or open_terrain(scenario.terrain)
-    lats = [u.position[0] for u in scenario.units]
-    lons = [u.position[1] for u in scenario.units]
-    lat0, lon0 = float(np.mean(lats)), float(np.mean(lons))
+    lat0 = float(np.mean([u.position[0] for u in scenario.units]))
+    lon0 = float(np.mean([u.position[1] for u in scenario.units]))
     points = [u.position for u in scenario.units]
     points += [b.position for u in scenario.units for b in u.battalions]
     points += [a.position for a in scenario.defended_assets]
     points += [w.position for r in scenario.raids for w in r.route]
     extent = max(_GEOD.inv(lon0, lat0, p[1], p[0])[2] for p in points)
-    reach = 0.0
-    for u in scenario.units:
-        system = catalog.system(u.system)
-        for rid in (*system.regiment_radars, *system.battalion_radars):
-            m = RadarModel.from_catalog(catalog.radar(rid), u.mast_m)
-            reach = max(reach, min(m.instrumented_range_m, 600e3))
+    reach = max([0.0, *(min(r.floor_range_m, 600e3) for r in dep.radars)])
     cell = float(cell_m or max(terrain.resolution_m / 2, 250.0))
     grid = terrain.local_grid(lat0, lon0, max(extent, reach) + 2 * cell, cell)
     grid = grid.with_values(np.nan_to_num(np.asarray(grid.values, dtype=np.float32)))
     to_local = Transformer.from_crs(WGS84, grid.crs, always_xy=True)
 
-    def local(lat: float, lon: float) -> tuple[float, float]:
-        x, y = to_local.transform(lon, lat)
-        return float(x), float(y)
-
-    k_factor = scenario.coverage.k
-    radars: list[RadarSite] = []
-    units: list[Unit] = []
-    battalions: list[Battalion] = []
-    for ui, u in enumerate(scenario.units):
-        system = catalog.system(u.system)
-        cp = catalog.command_posts.get(system.command_post or "")
-        unit = Unit(u.name, u.system, [], [], cp.processing_delay_s.value if cp else 0.0)
-        units.append(unit)
-
-        for rid in system.regiment_radars:
-            radars.append(
-                _radar_site(
-                    catalog,
-                    system,
-                    grid,
-                    k_factor,
-                    rid,
-                    local(*u.position),
-                    u.mast_m,
-                    ui,
-                    None,
-                    f"{u.name} {rid}",
-                )
-            )
-            unit.radars.append(len(radars) - 1)
-        bns: list[BattalionSpec | None] = list(u.battalions) or [None]
-        for bn in bns:
-            name = bn.name if bn else u.name
-            lat, lon = bn.position if bn else u.position
-            mast = bn.mast_m if bn and bn.mast_m is not None else u.mast_m
-            launcher = catalog.launchers[system.launcher]
-            n_launchers = (bn.launchers if bn and bn.launchers else None) or int(
-                system.launchers_per_battalion.value
-            )
-            loadout = (bn.missiles if bn and bn.missiles is not None else None) or {
-                m: int(f.value) for m, f in system.loadout.items()
-            }
-            mids = [m for m in system.missiles if m in loadout or (bn and bn.reserve and m in bn.reserve)]
-            if not mids:
-                raise InputError(f"battalion {name} of {u.name} has no missiles")
-            rounds = np.zeros((n_launchers, len(mids)), dtype=np.int64)
-            for j, mid in enumerate(mids):  # spread each type over the launchers, round robin
-                for n in range(loadout.get(mid, 0)):
-                    rounds[n % n_launchers, j] += 1
-            reserve = np.array([(bn.reserve or {}).get(m, 0) if bn else 0 for m in mids], dtype=np.int64)
-            bi = len(battalions)
-            ri = -1
-            for rid in system.battalion_radars:
-                radars.append(
-                    _radar_site(
-                        catalog,
-                        system,
-                        grid,
-                        k_factor,
-                        rid,
-                        local(lat, lon),
-                        mast,
-                        ui,
-                        bi,
-                        f"{u.name}/{name} {rid}",
-                    )
-                )
-                ri = len(radars) - 1
-                unit.radars.append(ri)
-            x, y = local(lat, lon)
-            battalions.append(
-                Battalion(
-                    name=name,
-                    unit=ui,
-                    x_m=x,
-                    y_m=y,
-                    ground_m=float(sample_bilinear(grid, np.array([x]), np.array([y]))[0]),
-                    radar=ri,
-                    missiles=[catalog.missile(m) for m in mids],
-                    rounds=rounds,
-                    reserve=reserve,
-                    reload_s=launcher.reload_time_s.value,
-                    launch_interval_s=system.min_launch_interval_s.value,
-                    reaction_time_s=system.reaction_time_s.value,
-                )
-            )
-            unit.battalions.append(bi)
-
-    targets = {r.target: catalog.target(r.target) for r in scenario.raids}
     threats = Threats(
         [], np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), []
     )
-    raid_idx, rcs, sw, speed, launch = [], [], [], [], []
+    raid_idx, launch = [], []
     for ri, raid in enumerate(scenario.raids):
-        tgt = targets[raid.target]
+        cls = dep.threat_types[raid.target].target_class
         route = [
             (w.position[0], w.position[1], w.altitude.metres, w.altitude.reference == "agl")
             for w in raid.route
         ]
-        rx, ry, ra, rg, rs = _route(to_local, route)
+        rx, ry, ra, rg, rs = _route(to_local, grid, route)
         threats.route_x.append(rx)
         threats.route_y.append(ry)
         threats.route_alt.append(ra)
@@ -398,19 +424,18 @@ def build_world(
         threats.route_s.append(rs)
         for k in range(raid.count):
             threats.target_id.append(raid.target)
-            threats.target_class.append(tgt.target_class)
+            threats.target_class.append(cls)
             raid_idx.append(ri)
-            rcs.append(tgt.rcs_m2.value)
-            sw.append(int(tgt.swerling.value))
-            speed.append(raid.speed_mps or tgt.speed_mps.value)
             launch.append(raid.start_s + k * raid.interval_s)
     threats.raid = np.array(raid_idx, dtype=np.int64)
-    threats.rcs_m2 = np.array(rcs, dtype=float)
-    threats.swerling = np.array(sw, dtype=np.int64)
-    threats.speed_mps = np.array(speed, dtype=float)
     threats.launch_s = np.array(launch, dtype=float)
+
+    def local(lat: float, lon: float) -> tuple[float, float]:
+        x, y = to_local.transform(lon, lat)
+        return float(x), float(y)
+
     assets = np.array([local(*a.position) for a in scenario.defended_assets], dtype=float).reshape(-1, 2)
     radius = np.array([a.radius_km * 1e3 for a in scenario.defended_assets], dtype=float)
-    return World(
-        scenario, catalog, grid, terrain.identity, radars, units, battalions, threats, assets, radius, targets
-    )
+    world = World(scenario, catalog, grid, terrain.identity, dep, [], [], [], threats, assets, radius)
+    world._place(dep)
+    return world

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from affine import Affine
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS, Transformer
 
 WGS84 = CRS.from_epsg(4326)
@@ -103,3 +103,25 @@ def local_grid_spec(radius_m: float, cell_m: float) -> tuple[Affine, tuple[int, 
     n = 2 * half + 1
     origin = -(half + 0.5) * cell_m
     return Affine(cell_m, 0.0, origin, 0.0, -cell_m, -origin), (n, n)
+
+
+def sample_bilinear(grid: Grid, x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
+    """Bilinear interpolation of a grid's values at points in its CRS (cell centres as nodes); 0 outside.
+    The grid must hold no NaN."""
+    t = grid.transform  # north-up: no rotation terms
+    col = (np.asarray(x, dtype=float) - t.c) / t.a - 0.5
+    row = (np.asarray(y, dtype=float) - t.f) / t.e - 0.5
+    rows, cols = grid.shape
+    c0 = np.minimum(np.maximum(np.floor(col).astype(np.int64), 0), cols - 2)
+    r0 = np.minimum(np.maximum(np.floor(row).astype(np.int64), 0), rows - 2)
+    wc = np.minimum(np.maximum(col - c0, 0.0), 1.0)
+    wr = np.minimum(np.maximum(row - r0, 0.0), 1.0)
+    v = grid.values  # no copy: callers pass grids without NaN (build_world fills them with 0)
+    out = (
+        v[r0, c0] * (1 - wr) * (1 - wc)
+        + v[r0, c0 + 1] * (1 - wr) * wc
+        + v[r0 + 1, c0] * wr * (1 - wc)
+        + v[r0 + 1, c0 + 1] * wr * wc
+    )
+    inside = (col >= -0.5) & (col <= cols - 0.5) & (row >= -0.5) & (row <= rows - 0.5)
+    return np.where(inside, out, 0.0)

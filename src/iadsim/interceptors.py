@@ -1,0 +1,132 @@
+"""Interceptor models built from catalog figures: envelope per target class, flight profile, Pk.
+
+What a missile reaches is decided here, once, for the engine and the coverage maps alike: a target can be
+engaged at a point whose ground range from the launcher lies between the envelope's minimum and maximum
+range, whose height above ground is at least its minimum altitude and whose height above sea level is at
+most its maximum altitude (:func:`in_envelope`), reached within the missile's maximum flight time along its
+boost-coast profile (:class:`iadsim.physics.BoostCoast`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from iadsim.catalog import ENVELOPE_CLASS_OF, ENVELOPE_CLASSES, Figure, Missile
+from iadsim.physics import BoostCoast
+
+#: Reads a figure of an entity (its dotted path, the figure) and gives the value to use.
+FigureReader = Callable[[str, Figure], float]
+
+
+def _catalog_value(_path: str, fig: Figure) -> float:
+    return fig.value
+
+
+@dataclass(frozen=True)
+class EnvelopeLimits:
+    """Where a missile can intercept one class of target (m): ground range from the launcher, height above
+    ground (minimum) and above sea level (maximum)."""
+
+    min_range_m: float
+    max_range_m: float
+    min_altitude_m: float
+    max_altitude_m: float
+
+
+def in_envelope(
+    env: EnvelopeLimits,
+    ground_range_m: Any,
+    height_agl_m: Any,
+    height_amsl_m: Any,
+    range_margin_m: float = 0.0,
+) -> Any:
+    """Whether points lie in an envelope: ``min_range + margin <= ground range <= max_range - margin``,
+    height above ground ``>= min_altitude`` and height above sea level ``<= max_altitude``.
+
+    Floats give a bool, arrays (broadcast) a boolean array; NaN is outside. ``range_margin_m`` keeps a
+    point that far inside the range limits (fire control's allowance for an uncertain aim point).
+    """
+    return (
+        (ground_range_m >= env.min_range_m + range_margin_m)
+        & (ground_range_m <= env.max_range_m - range_margin_m)
+        & (height_agl_m >= env.min_altitude_m)
+        & (height_amsl_m <= env.max_altitude_m)
+    )
+
+
+@dataclass(frozen=True)
+class InterceptorModel:
+    """A missile as the engine and the coverage maps see it.
+
+    Attributes:
+        id: Catalog id.
+        envelopes: Limits per envelope class (``aircraft``, ``cruise-missile``, ``ballistic-missile``,
+            ``drone``); ``None`` where the missile cannot engage the class.
+        profile: Flight profile (time of flight, reach, maximum flight time).
+        max_target_speed_mps: Fastest target it can engage (``inf`` when not published).
+        pk: Single-shot kill probability per target class (0 where the catalog gives none).
+    """
+
+    id: str
+    name: str
+    envelopes: dict[str, EnvelopeLimits | None]
+    profile: BoostCoast
+    max_target_speed_mps: float
+    pk: dict[str, float]
+
+    @classmethod
+    def from_catalog(
+        cls, missile: Missile, target_classes: tuple[str, ...] = (), read: FigureReader = _catalog_value
+    ) -> InterceptorModel:
+        """The model of a catalog missile, its figures read through ``read`` (the catalog's values by
+        default), Pk for ``target_classes`` only.
+
+        The profile is :meth:`BoostCoast.calibrated` to the aircraft envelope's maximum range at the
+        missile's average speed.
+        """
+        envelopes: dict[str, EnvelopeLimits | None] = {}
+        for name in ENVELOPE_CLASSES:
+            env = missile.envelopes.get(name)  # type: ignore[call-overload]
+            if env is None:
+                envelopes[name] = None
+                continue
+            base = f"envelopes.{name}."
+            envelopes[name] = EnvelopeLimits(
+                min_range_m=read(base + "min_range_m", env.min_range_m),
+                max_range_m=read(base + "max_range_m", env.max_range_m),
+                min_altitude_m=read(base + "min_altitude_m", env.min_altitude_m),
+                max_altitude_m=read(base + "max_altitude_m", env.max_altitude_m),
+            )
+        aircraft = envelopes["aircraft"]
+        assert aircraft is not None  # (the catalog model requires it)
+        for name in ENVELOPE_CLASSES:
+            if envelopes[name] is None and name != "ballistic-missile":
+                envelopes[name] = aircraft
+        profile = BoostCoast.calibrated(
+            read("max_speed_mps", missile.max_speed_mps),
+            read("burn_time_s", missile.burn_time_s),
+            aircraft.max_range_m,
+            read("average_speed_mps", missile.average_speed_mps),
+        )
+        top = missile.max_target_speed_mps
+        table: dict[str, Figure] = {str(c): f for c, f in missile.pk.items()}
+        pk = {c: read(f"pk.{c}", table[c]) for c in target_classes if c in table}
+        return cls(
+            id=missile.id,
+            name=missile.name,
+            envelopes=envelopes,
+            profile=profile,
+            max_target_speed_mps=read("max_target_speed_mps", top) if top is not None else float("inf"),
+            pk=pk,
+        )
+
+    def envelope(self, target_class: str) -> EnvelopeLimits | None:
+        """Limits against a target class; ``None``: it cannot engage that class."""
+        return self.envelopes[ENVELOPE_CLASS_OF[target_class]]
+
+    @property
+    def max_range_m(self) -> float:
+        """Longest ground range of any of its envelopes."""
+        return max(e.max_range_m for e in self.envelopes.values() if e is not None)

@@ -1,0 +1,57 @@
+"""The threats of a scenario as arrays: target, raid, RCS, Swerling case, speed, launch time, and the
+route each raid flies in the world's local plane."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from iadsim.deployment import ThreatType
+from iadsim.scenario import Scenario
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class Threats:
+    """Every threat of every raid, as arrays; routes are polylines in the local plane (one per raid), with
+    the altitude of each point above ground (``route_agl``) or above sea level."""
+
+    target_id: list[str]
+    raid: NDArray[np.int64]
+    rcs_m2: FloatArray
+    swerling: NDArray[np.int64]
+    speed_mps: FloatArray
+    launch_s: FloatArray
+    target_class: list[str]
+    route_x: list[FloatArray] = field(default_factory=list)
+    route_y: list[FloatArray] = field(default_factory=list)
+    route_alt: list[FloatArray] = field(default_factory=list)
+    route_agl: list[NDArray[np.bool_]] = field(default_factory=list)
+    route_s: list[FloatArray] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """Number of threats."""
+        return len(self.target_id)
+
+    def length_m(self) -> FloatArray:
+        """Route length of each threat, m."""
+        return np.array([self.route_s[r][-1] for r in self.raid])
+
+    def with_types(self, scenario: Scenario, types: Mapping[str, ThreatType]) -> Threats:
+        """A copy with the RCS, Swerling case and speed of each threat from ``types`` (a raid's own speed
+        first); the routes are shared."""
+        t = copy.copy(self)
+        raid_speed = [r.speed_mps for r in scenario.raids]
+        t.rcs_m2 = np.array([types[tid].rcs_m2 for tid in self.target_id], dtype=float)
+        t.swerling = np.array([types[tid].swerling for tid in self.target_id], dtype=np.int64)
+        t.speed_mps = np.array(
+            [raid_speed[r] or types[tid].speed_mps for r, tid in zip(self.raid, self.target_id, strict=True)],
+            dtype=float,
+        )
+        return t
