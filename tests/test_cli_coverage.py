@@ -160,6 +160,15 @@ def test_floor_bad_input_exits_2(
     assert out.read_bytes() == b"previous result"  # nothing already stored is lost
 
 
+def test_coverage_map_of_a_sector_radar_needs_its_facing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    args = ["coverage", "map", "--site", "40.0,33.0", "--system", "patriot", "--terrain", "flat"]
+    result = cli(*args, "--out", str(tmp_path / "cov"))
+    assert result.code == 2 and "--facing" in result.err and "an-mpq-65" in result.err
+    assert "Traceback" not in result.err and not (tmp_path / "cov").exists()
+    result = cli(*args, "--facing", "400", "--out", str(tmp_path / "cov"))
+    assert result.code == 2 and "--facing" in result.err and "400" in result.err
+
+
 def test_coverage_map_on_flat_terrain(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "cov"
     result = cli(
@@ -169,6 +178,8 @@ def test_coverage_map_on_flat_terrain(cli, tmp_path: Path) -> None:  # type: ign
         "40.0,33.0",
         "--system",
         "s-400",
+        "--facing",
+        "0",
         "--target",
         "f-16c",
         "--altitude",
@@ -204,7 +215,7 @@ def test_coverage_map_on_flat_terrain(cli, tmp_path: Path) -> None:  # type: ign
 
 def test_coverage_map_bad_input(cli) -> None:  # type: ignore[no-untyped-def]
     assert "give a scenario file or name" in cli("coverage", "map").err
-    result = cli("coverage", "map", "--site", "40,33", "--target", "f-99")
+    result = cli("coverage", "map", "--site", "40,33", "--facing", "0", "--target", "f-99")
     assert result.code == 2 and "unknown target id 'f-99'" in result.err
     result = cli("coverage", "map", "no-such-scenario")
     assert result.code == 2 and "unknown scenario 'no-such-scenario'" in result.err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from affine import Affine
@@ -12,6 +14,7 @@ from iadsim.catalog import default_catalog
 from iadsim.coverage import radar_floor
 from iadsim.coverage.maps import detection_coverage, engagement_coverage, missile_envelope, overlap_count
 from iadsim.errors import InputError
+from iadsim.interceptors import InterceptorModel
 from iadsim.sensors import RadarModel
 from iadsim.terrain.grid import Grid
 
@@ -81,20 +84,33 @@ def test_engagement_is_detection_within_the_missile_envelope() -> None:
     cat = default_catalog()
     model = RadarModel.from_catalog(cat.radar("92n6e"))
     floor = radar_floor(_flat(), 0.0, 0.0, mast_m=model.mast_height_m, max_range_m=449e3)
-    m48 = cat.missile("48n6e3")
+    entry = cat.missile("48n6e3")
+    m48 = InterceptorModel.from_catalog(entry)
     env = missile_envelope(floor, [m48], 10000.0)
     inner, outer = _radii(env)
-    assert outer == pytest.approx(m48.max_range_m.value / 1e3, abs=CELL / 1e3)
-    min_range_km = m48.envelopes["aircraft"].min_range_m.value / 1e3
+    assert outer == pytest.approx(entry.envelopes["aircraft"].max_range_m.value / 1e3, abs=CELL / 1e3)
+    min_range_km = entry.envelopes["aircraft"].min_range_m.value / 1e3
     assert inner == pytest.approx(max(min_range_km, CELL / 1e3), abs=1.5 * CELL / 1e3)
     eng = engagement_coverage(floor, model, [m48], 1.2, 1, 10000.0)
     det = detection_coverage(floor, model, 1.2, 1, 10000.0)
     assert np.array_equal(np.asarray(eng.values), np.asarray(det.values) & np.asarray(env.values))
     # a target above the missile's ceiling is never engaged
-    above = engagement_coverage(
-        floor, model, [m48], 1.2, 1, m48.envelopes["aircraft"].max_altitude_m.value + 1000.0, reference="amsl"
-    )
+    ceiling = entry.envelopes["aircraft"].max_altitude_m.value
+    above = engagement_coverage(floor, model, [m48], 1.2, 1, ceiling + 1000.0, reference="amsl")
     assert not np.asarray(above.values).any()
+    # against a ballistic missile the 48N6E3's envelope is its own (60 km published), not the aircraft's
+    bm = missile_envelope(floor, [m48], 10000.0, target_class="ballistic-missile")
+    bm_max = entry.envelopes["ballistic-missile"].max_range_m.value / 1e3
+    assert _radii(bm)[1] == pytest.approx(bm_max, abs=CELL / 1e3)
+    # the 92N6E covers its 90 degree sector only: facing east, the cells within 45 degrees of east, a
+    # quarter of what it would see all round (an annulus; 2 % for the cells cut by the sector's edges)
+    assert model.sector_rad == pytest.approx(np.pi / 2)
+    east = np.asarray(detection_coverage(floor, model, 1.2, 1, 10000.0, facing_rad=np.pi / 2).values)
+    rows, cols = np.nonzero(east)
+    assert np.all(np.abs(rows - floor.row) <= (cols - floor.col) + 1)
+    everywhere = replace(model, sector_rad=2 * np.pi)
+    full = np.asarray(detection_coverage(floor, everywhere, 1.2, 1, 10000.0).values).sum()
+    assert east.sum() == pytest.approx(full / 4, rel=0.02)
 
 
 def test_overlap_count() -> None:

@@ -270,8 +270,11 @@ def test_ground_at_one_point_is_the_bilinear_sample(world) -> None:  # type: ign
 def test_the_worlds_of_uncertainty_draws_share_the_timeline(world) -> None:  # type: ignore[no-untyped-def]
     from iadsim.montecarlo.uncertainty import disputed_figures
 
-    # every disputed figure at the high end of its claims, but the antenna heights
-    values = {d.name: d.high for d in disputed_figures(world.figures.values()) if d.distribution != "levels"}
+    # every disputed figure at the high end of its claims, but those of where the radars see
+    geometry = ("mast_height_m", "azimuth_sector_deg", "instrumented_range_m", "elevation_deg")
+    values = {
+        d.name: d.high for d in disputed_figures(world.figures.values()) if not d.name.endswith(geometry)
+    }
     drawn = world.with_figures(values)
     assert drawn.timeline is world.timeline
     assert drawn.figures["92n6e.reference_range_m"].value == 400e3
@@ -288,6 +291,10 @@ def test_the_worlds_of_uncertainty_draws_share_the_timeline(world) -> None:  # t
     assert high.radars[2].coverage is again.radars[2].coverage
     assert high.radars[2].antenna_amsl_m == pytest.approx(world.radars[2].antenna_amsl_m + 15.0, abs=1e-3)
     assert high.radars[0].coverage is world.radars[0].coverage
+    # a drawn sector changes what the radar sees, not its floor
+    wide = world.with_figures({"92n6e.azimuth_sector_deg": 120.0})
+    assert wide.radars[2].coverage is not world.radars[2].coverage
+    assert wide.radars[2].coverage.floor_agl_m is world.radars[2].coverage.floor_agl_m
 
 
 def test_detection_kernel_draws_with_the_tabulated_swerling_pd() -> None:

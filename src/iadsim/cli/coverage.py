@@ -243,6 +243,10 @@ def map_(
     site: Annotated[
         list[str] | None, typer.Option(help="LAT,LON of a unit of --system (repeatable).")
     ] = None,
+    facing: Annotated[
+        float | None,
+        typer.Option(help="Azimuth the sector radars of --system face, degrees from north (0-360)."),
+    ] = None,
     target: Annotated[list[str] | None, typer.Option(help="Catalog target id (repeatable).")] = None,
     altitude: Annotated[
         list[float] | None, typer.Option("--altitude", "-a", help="Target altitude, m.")
@@ -276,13 +280,23 @@ def map_(
     else:
         if not site:
             raise InputError("give a scenario file or name, or at least one --site LAT,LON")
-        cat.system(system)
+        chosen = cat.system(system)
+        sectors = [r for r in (*chosen.regiment_radars, *chosen.battalion_radars) if cat.radar(r).sector_scan]
+        if sectors and facing is None:
+            raise InputError(
+                f"--facing: the {', '.join(sectors)} of {system} cover(s) an azimuth sector; give the "
+                "direction it faces in degrees from north, e.g. --facing 90"
+            )
+        if facing is not None and not 0 <= facing < 360:
+            raise InputError(f"--facing: an azimuth in degrees lies in [0, 360), got {facing}")
         units = []
         for i, text in enumerate(site):
             lat, lon = parse_pair(text, "--site")
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 raise InputError(f"--site: {text!r} is not a LAT,LON position in degrees")
-            units.append(Unit(name=f"{system}-{i + 1}", system=system, position=(lat, lon)))
+            units.append(
+                Unit(name=f"{system}-{i + 1}", system=system, position=(lat, lon), facing_deg=facing)
+            )
         sc = Scenario(version=1, name=f"{system} coverage", units=tuple(units))
     updates: dict[str, object] = {}
     if pd is not None:

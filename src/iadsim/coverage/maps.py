@@ -1,5 +1,6 @@
 """Detection and engagement coverage over terrain: the radar floor combined with the radar equation,
-the radar's elevation limits and the missiles' envelopes."""
+the radar's elevation limits and azimuth sector, and the missiles' envelopes for a target class
+(:func:`iadsim.interceptors.in_envelope`, the engine's rule)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iadsim import physics
-from iadsim.catalog import Missile
 from iadsim.coverage.floor import Floor
 from iadsim.errors import InputError
+from iadsim.interceptors import InterceptorModel, in_envelope
 from iadsim.sensors import RadarModel
 from iadsim.terrain.grid import Grid
 
@@ -111,8 +112,14 @@ def _detected(
     altitude_m: float,
     reference: AltitudeReference,
     pd: float,
+    facing_rad: float,
 ) -> tuple[tuple[NDArray[np.intp], NDArray[np.intp]], FloatArray, FloatArray]:
     cells, height, ground = _visible_cells(floor, altitude_m, reference)
+    if radar.sector_rad < 2 * np.pi:
+        sx, sy = floor.agl.cell_size
+        east, north = (cells[1] - floor.col) * sx, (floor.row - cells[0]) * sy
+        inside = physics.in_azimuth_sector(east, north, facing_rad, radar.sector_rad)
+        cells, height, ground = (cells[0][inside], cells[1][inside]), height[inside], ground[inside]
     max_range = min(float(radar.free_space_range_m(rcs_m2, pd, swerling)), radar.instrumented_range_m)
     near = ground <= max_range  # slant range is never shorter than ground range
     cells, height, ground = (cells[0][near], cells[1][near]), height[near], ground[near]
@@ -133,26 +140,32 @@ def detection_coverage(
     altitude_m: float,
     reference: AltitudeReference = "agl",
     pd: float = 0.5,
+    facing_rad: float = 0.0,
 ) -> Grid:
     """Cells where a target at ``altitude_m`` is detected with single-look probability at least ``pd``.
 
     Detected means: in line of sight over the terrain (the floor), within the radar's elevation limits,
-    within its instrumented range, and at a slant range where the calibrated radar equation gives Pd >=
+    within its instrumented range, within its azimuth sector (a sector radar facing ``facing_rad``,
+    clockwise from the grid's north), and at a slant range where the calibrated radar equation gives Pd >=
     ``pd`` for the target's RCS and Swerling case. Returns a boolean grid on the floor's cells.
     """
-    cells, _, _ = _detected(floor, radar, rcs_m2, swerling, altitude_m, reference, pd)
+    cells, _, _ = _detected(floor, radar, rcs_m2, swerling, altitude_m, reference, pd, facing_rad)
     keep = np.ones(cells[0].shape, dtype=bool)
     return floor.agl.with_values(_mask(floor, cells, keep), source=f"detection coverage of {radar.id}")
 
 
 def missile_envelope(
-    floor: Floor, missiles: Sequence[Missile], altitude_m: float, reference: AltitudeReference = "agl"
+    floor: Floor,
+    missiles: Sequence[InterceptorModel],
+    altitude_m: float,
+    reference: AltitudeReference = "agl",
+    target_class: str = "fighter",
 ) -> Grid:
-    """Cells where at least one of ``missiles`` can reach a target at ``altitude_m``.
+    """Cells where at least one of ``missiles`` can reach a target of ``target_class`` at ``altitude_m``.
 
-    Kinematic envelope around the launch site (the floor's antenna position): ground range between the
-    missile's minimum and maximum range, target height above ground at least the minimum altitude and above
-    sea level at most the maximum altitude.
+    Kinematic envelope around the launch site (the floor's antenna position), each missile's for the
+    target's class (:func:`iadsim.interceptors.in_envelope`): ground range between its minimum and maximum
+    range, target height above ground at least the minimum altitude and above sea level at most the maximum.
     """
     if not missiles:
         raise InputError("an engagement envelope needs at least one missile")
@@ -161,41 +174,35 @@ def missile_envelope(
     inside = np.zeros(floor.agl.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
         for m in missiles:
-            env = m.envelopes["aircraft"]
-            inside |= (
-                (geo.ground_m >= env.min_range_m.value)
-                & (geo.ground_m <= env.max_range_m.value)
-                & (height_agl >= env.min_altitude_m.value)
-                & (geo.height_amsl_m <= env.max_altitude_m.value)
-            )
+            env = m.envelope(target_class)
+            if env is not None:
+                inside |= in_envelope(env, geo.ground_m, height_agl, geo.height_amsl_m)
     return floor.agl.with_values(inside, source="missile envelope " + ", ".join(m.id for m in missiles))
 
 
 def engagement_coverage(
     floor: Floor,
     radar: RadarModel,
-    missiles: Sequence[Missile],
+    missiles: Sequence[InterceptorModel],
     rcs_m2: float,
     swerling: int,
     altitude_m: float,
     reference: AltitudeReference = "agl",
     pd: float = 0.5,
+    target_class: str = "fighter",
+    facing_rad: float = 0.0,
 ) -> Grid:
-    """Detection by the engagement radar (its own floor) intersected with the missile envelope
-    (:func:`missile_envelope`)."""
+    """Detection by the engagement radar (its own floor, :func:`detection_coverage`) intersected with the
+    missiles' envelope for the target's class (:func:`missile_envelope`)."""
     if not missiles:
         raise InputError("an engagement envelope needs at least one missile")
-    cells, height, ground = _detected(floor, radar, rcs_m2, swerling, altitude_m, reference, pd)
+    cells, height, ground = _detected(floor, radar, rcs_m2, swerling, altitude_m, reference, pd, facing_rad)
     height_agl = height - floor.terrain.values[cells]
     inside = np.zeros(ground.shape, dtype=bool)
     for m in missiles:
-        env = m.envelopes["aircraft"]
-        inside |= (
-            (ground >= env.min_range_m.value)
-            & (ground <= env.max_range_m.value)
-            & (height_agl >= env.min_altitude_m.value)
-            & (height <= env.max_altitude_m.value)
-        )
+        env = m.envelope(target_class)
+        if env is not None:
+            inside |= in_envelope(env, ground, height_agl, height)
     names = ", ".join(m.id for m in missiles)
     return floor.agl.with_values(
         _mask(floor, cells, inside), source=f"engagement coverage of {radar.id} with {names}"

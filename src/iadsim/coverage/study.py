@@ -16,11 +16,11 @@ from iadsim._atomic import atomic_path
 from iadsim.catalog import Catalog
 from iadsim.coverage.floor import Floor, radar_floor
 from iadsim.coverage.maps import detection_coverage, engagement_coverage, ground_distance_m, overlap_count
+from iadsim.deployment import Deployment, deploy
 from iadsim.errors import InputError
 from iadsim.scenario import Altitude, Scenario
-from iadsim.sensors import RadarModel
 from iadsim.terrain import Terrain, open_terrain
-from iadsim.terrain.grid import WGS84, Grid
+from iadsim.terrain.grid import WGS84, Grid, local_azimuth_rad
 
 _GEOD = Geod(ellps="WGS84")
 T = TypeVar("T")
@@ -31,14 +31,18 @@ ALTITUDE_COLOURS = ("#d62728", "#ff7f0e", "#2ca02c", "#1f77b4", "#9467bd", "#8c5
 
 @dataclass(frozen=True)
 class RadarSite:
-    """One radar at one position: which unit it belongs to and whether it guides missiles."""
+    """One radar of the deployment, as the study reports it: unit and battalion, position, antenna height
+    (m), the direction a sector radar faces (degrees from north; ``None`` for one that sees all round) and
+    its sector, and the missiles it guides."""
 
     unit: str
     battalion: str | None
     radar_id: str
     lat: float
     lon: float
-    mast_m: float | None
+    mast_m: float
+    facing_deg: float | None = None
+    sector_deg: float = 360.0
     missiles: tuple[str, ...] = ()
 
     @property
@@ -91,24 +95,26 @@ class CoverageResult:
         }
 
 
-def radar_sites(scenario: Scenario, catalog: Catalog) -> list[RadarSite]:
-    """Every radar of the scenario's units: regiment radars at the unit's position, battalion radars at
-    each battalion's (or the unit's, if it lists no battalions), each with the missiles it guides."""
+def radar_sites(scenario: Scenario, deployment: Deployment) -> list[RadarSite]:
+    """Every radar of a deployment (:func:`iadsim.deployment.deploy`), in its order."""
     sites = []
-    for unit in scenario.units:
-        system = catalog.system(unit.system)
-        for rid in system.regiment_radars:
-            sites.append(RadarSite(unit.name, None, rid, *unit.position, unit.mast_m))
-        battalions = unit.battalions or ()
-        if not battalions:
-            missiles = tuple(system.loadout) or system.missiles
-            for rid in system.battalion_radars:
-                sites.append(RadarSite(unit.name, None, rid, *unit.position, unit.mast_m, missiles))
-        for bn in battalions:
-            missiles = tuple(m for m, n in (bn.missiles or {}).items() if n > 0) or tuple(system.loadout)
-            for rid in system.battalion_radars:
-                mast = bn.mast_m if bn.mast_m is not None else unit.mast_m
-                sites.append(RadarSite(unit.name, bn.name, rid, *bn.position, mast, missiles))
+    for i, r in enumerate(deployment.radars):
+        unit = deployment.units[r.unit]
+        bn = r.battalion if r.battalion is not None and scenario.units[r.unit].battalions else None
+        sector = float(np.degrees(r.model.sector_rad))
+        sites.append(
+            RadarSite(
+                unit=unit.name,
+                battalion=deployment.battalions[bn].name if bn is not None else None,
+                radar_id=r.radar_id,
+                lat=r.lat,
+                lon=r.lon,
+                mast_m=r.model.mast_height_m,
+                facing_deg=r.facing_deg if sector < 360.0 else None,
+                sector_deg=sector,
+                missiles=tuple(m.id for m in deployment.guided_by(i)),
+            )
+        )
     return sites
 
 
@@ -158,15 +164,21 @@ def run_coverage(
     for tid, alt in cases:
         catalog.target(tid)
         by_target.setdefault(tid, []).append(alt)
-    sites = radar_sites(scenario, catalog)
+    dep = deploy(scenario, catalog)
+    sites = radar_sites(scenario, dep)
     terrain = terrain or open_terrain(scenario.terrain)
     cell = float(spec.cell_m or max(terrain.resolution_m / 2, 100.0))
-    models = {s: RadarModel.from_catalog(catalog.radar(s.radar_id), s.mast_m) for s in sites}
+    models = {s: r.model for s, r in zip(sites, dep.radars, strict=True)}
+    guided = {s: dep.guided_by(i) for i, s in enumerate(sites)}
     rings = {u.name: catalog.system(u.system).advertised_range_m.value for u in scenario.units}
     reach = max([*rings.values(), *(min(m.instrumented_range_m, 1000e3) for m in models.values())])
     say(f"terrain {terrain.identity}: local grid of {cell:g} m cells")
     grid = _study_grid(terrain, sites, reach, cell)
     to_grid = Transformer.from_crs(WGS84, grid.crs, always_xy=True)
+    facing = {
+        s: local_azimuth_rad(grid.crs, s.lat, s.lon, s.facing_deg) if s.facing_deg is not None else 0.0
+        for s in sites
+    }
     floors: dict[RadarSite, Floor] = {}
     for s in sites:
         say(f"radar floor of {s.label}")
@@ -230,7 +242,7 @@ def run_coverage(
             say(f"coverage against {tgt.id} at {alt.label()}")
             det = [
                 detection_coverage(
-                    full[s], models[s], tgt.rcs_m2.value, sw, alt.metres, alt.reference, spec.pd
+                    full[s], models[s], tgt.rcs_m2.value, sw, alt.metres, alt.reference, spec.pd, facing[s]
                 )
                 for s in sites
             ]
@@ -238,15 +250,17 @@ def run_coverage(
                 engagement_coverage(
                     full[s],
                     models[s],
-                    [catalog.missile(m) for m in s.missiles],
+                    guided[s],
                     tgt.rcs_m2.value,
                     sw,
                     alt.metres,
                     alt.reference,
                     spec.pd,
+                    tgt.target_class,
+                    facing[s],
                 )
                 for s in sites
-                if s.missiles
+                if guided[s]
             ]
             colour = ALTITUDE_COLOURS[a_i % len(ALTITUDE_COLOURS)]
             for kind, masks in (("detection", det), ("engagement", eng)):

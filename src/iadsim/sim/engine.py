@@ -415,25 +415,22 @@ class _Run:
             radars = [w.battalions[bi].radar for bi in unit.battalions if self.can_fire(t, bi)]
             if not radars:
                 continue  # no battalion can fire: nothing to assign this step
-            ids, states, covs, times = self.trackers[ui].confirmed()
-            if len(ids) == 0:
-                continue
             engaged = {e.threat for e in self.engagements if e.unit == ui}
-            confirmed_s, busy = self.track_confirmed_s[ui], self.threat_busy_until[ui]
-            threat_of = self.track_threat[ui]
-            rows = []
-            for row, tid in enumerate(ids.tolist()):
-                since = confirmed_s.get(tid)
-                if since is None or t < since + unit.processing_delay_s:
+            busy, threat_of = self.threat_busy_until[ui], self.track_threat[ui]
+            eligible = set()
+            for tid, since in self.track_confirmed_s[ui].items():
+                if t < since + unit.processing_delay_s:
                     continue
                 threat = threat_of.get(tid, -1)
                 if threat < 0 or self.dead[threat] or threat in engaged or busy.get(threat, -1.0) > t:
                     continue  # (the fire unit knows its target from the track's history)
                 if all(self.last_seen[r, threat] < hold for r in radars):
                     continue  # no battalion that can fire holds it
-                rows.append(row)
-            if not rows:
+                eligible.add(tid)
+            if not eligible:
                 continue
+            ids, states, covs, times = self.trackers[ui].confirmed()
+            rows = [row for row, tid in enumerate(ids.tolist()) if tid in eligible]
             # tracks are as of their latest update: bring them to now along their velocity
             x = states[rows]
             age = t - times[rows]

@@ -42,7 +42,7 @@ from iadsim.sim.compiled import Coverage, ScanCoverage
 from iadsim.sim.threats import Threats
 from iadsim.sim.timeline import Timeline
 from iadsim.terrain import Terrain, open_terrain
-from iadsim.terrain.grid import WGS84, Grid, sample_bilinear
+from iadsim.terrain.grid import WGS84, Grid, local_azimuth_rad, sample_bilinear
 
 FloatArray = NDArray[np.float64]
 _GEOD = Geod(ellps="WGS84")
@@ -294,7 +294,9 @@ class World:
                 window = np.ascontiguousarray(f.agl.values, dtype=np.float32)
                 floor = shared.floors[fkey] = (window, int(round(row0)), int(round(col0)), f.antenna_amsl_m)
         window, r0, c0, antenna = floor
-        facing = self._grid_azimuth(p.lat, p.lon, p.facing_deg) if model.sector_rad < 2 * np.pi else 0.0
+        facing = 0.0
+        if model.sector_rad < 2 * np.pi:
+            facing = local_azimuth_rad(grid.crs, p.lat, p.lon, p.facing_deg)
         ckey = (
             *fkey,
             model.instrumented_range_m,
@@ -328,14 +330,6 @@ class World:
                 )
         scan = ScanCoverage.of(cov, model.snr_1m2_at_1m_db, model.pfa, model.reference_swerling, MISS_PD)
         return RadarSite(p, x, y, antenna, cov, scan)
-
-    def _grid_azimuth(self, lat: float, lon: float, azimuth_deg: float) -> float:
-        """The azimuth in the local plane (rad, clockwise from grid north) of a geodesic azimuth (degrees) at
-        a point."""
-        lon2, lat2, _ = _GEOD.fwd(lon, lat, azimuth_deg, 10_000.0)
-        x1, y1 = self._local(lat, lon)
-        x2, y2 = self._local(lat2, lon2)
-        return float(math.atan2(x2 - x1, y2 - y1))
 
 
 def _route(

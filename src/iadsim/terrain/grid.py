@@ -125,3 +125,13 @@ def sample_bilinear(grid: Grid, x: ArrayLike, y: ArrayLike) -> NDArray[np.float6
     )
     inside = (col >= -0.5) & (col <= cols - 0.5) & (row >= -0.5) & (row <= rows - 0.5)
     return np.where(inside, out, 0.0)
+
+
+def local_azimuth_rad(crs: CRS, lat: float, lon: float, azimuth_deg: float) -> float:
+    """The direction in a projected CRS (radians clockwise from grid north) of a geodesic azimuth (degrees
+    clockwise from true north, WGS84) at a point: the bearing of a point 10 km along the geodesic."""
+    from pyproj import Geod
+
+    lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon, lat, azimuth_deg, 10_000.0)
+    (x1, x2), (y1, y2) = Transformer.from_crs(WGS84, crs, always_xy=True).transform([lon, lon2], [lat, lat2])
+    return float(np.arctan2(x2 - x1, y2 - y1))
