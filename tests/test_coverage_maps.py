@@ -85,7 +85,7 @@ def test_engagement_is_detection_within_the_missile_envelope() -> None:
     model = RadarModel.from_catalog(cat.radar("92n6e"))
     floor = radar_floor(_flat(), 0.0, 0.0, mast_m=model.mast_height_m, max_range_m=449e3)
     entry = cat.missile("48n6e3")
-    m48 = InterceptorModel.from_catalog(entry)
+    m48 = InterceptorModel.from_catalog(entry, ("fighter", "ballistic-missile"))
     env = missile_envelope(floor, [m48], 10000.0)
     inner, outer = _radii(env)
     assert outer == pytest.approx(entry.envelopes["aircraft"].max_range_m.value / 1e3, abs=CELL / 1e3)

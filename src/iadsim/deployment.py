@@ -185,12 +185,18 @@ class Deployment:
         return tuple(out.values())
 
 
-def deploy(scenario: Scenario, catalog: Catalog, values: Mapping[str, float] | None = None) -> Deployment:
+def deploy(
+    scenario: Scenario,
+    catalog: Catalog,
+    values: Mapping[str, float] | None = None,
+    target_classes: tuple[str, ...] = (),
+) -> Deployment:
     """The deployment of a scenario (see the module docstring); ``values`` replace catalog figures by name
-    (``entity.field``, as :attr:`Deployment.figures` names them)."""
+    (``entity.field``, as :attr:`Deployment.figures` names them). The missiles are modelled against the
+    classes of the scenario's raids and ``target_classes``."""
     ledger = FigureLedger(values)
     target_ids = list(dict.fromkeys(r.target for r in scenario.raids))
-    classes = tuple(dict.fromkeys(catalog.target(t).target_class for t in target_ids))
+    classes = tuple(dict.fromkeys([*(catalog.target(t).target_class for t in target_ids), *target_classes]))
     units: list[UnitPlacement] = []
     radars: list[RadarPlacement] = []
     batteries: list[BattalionPlacement] = []

@@ -63,7 +63,7 @@ class InterceptorModel:
     Attributes:
         id: Catalog id.
         envelopes: Limits per envelope class (``aircraft``, ``cruise-missile``, ``ballistic-missile``,
-            ``drone``); ``None`` where the missile cannot engage the class.
+            ``drone``) for the classes it was made for; ``None`` where the missile cannot engage the class.
         profile: Flight profile (time of flight, reach, maximum flight time).
         max_target_speed_mps: Fastest target it can engage (``inf`` when not published).
         pk: Single-shot kill probability per target class (0 where the catalog gives none).
@@ -80,30 +80,33 @@ class InterceptorModel:
     def from_catalog(
         cls, missile: Missile, target_classes: tuple[str, ...] = (), read: FigureReader = _catalog_value
     ) -> InterceptorModel:
-        """The model of a catalog missile, its figures read through ``read`` (the catalog's values by
-        default), Pk for ``target_classes`` only.
+        """The model of a catalog missile against ``target_classes`` (its envelopes and Pk for those
+        classes only; the aircraft envelope always, which sets the flight profile), its figures read
+        through ``read`` (the catalog's values by default).
 
         The profile is :meth:`BoostCoast.calibrated` to the aircraft envelope's maximum range at the
-        missile's average speed.
+        missile's average speed. A class without its own envelope takes the aircraft envelope, but for
+        ballistic missiles (see :class:`iadsim.catalog.Missile`).
         """
-        envelopes: dict[str, EnvelopeLimits | None] = {}
+        wanted = {"aircraft", *(ENVELOPE_CLASS_OF[c] for c in target_classes)}
+        own: dict[str, EnvelopeLimits] = {}
         for name in ENVELOPE_CLASSES:
             env = missile.envelopes.get(name)  # type: ignore[call-overload]
-            if env is None:
-                envelopes[name] = None
+            if env is None or name not in wanted:
                 continue
             base = f"envelopes.{name}."
-            envelopes[name] = EnvelopeLimits(
+            own[name] = EnvelopeLimits(
                 min_range_m=read(base + "min_range_m", env.min_range_m),
                 max_range_m=read(base + "max_range_m", env.max_range_m),
                 min_altitude_m=read(base + "min_altitude_m", env.min_altitude_m),
                 max_altitude_m=read(base + "max_altitude_m", env.max_altitude_m),
             )
-        aircraft = envelopes["aircraft"]
-        assert aircraft is not None  # (the catalog model requires it)
-        for name in ENVELOPE_CLASSES:
-            if envelopes[name] is None and name != "ballistic-missile":
-                envelopes[name] = aircraft
+        aircraft = own["aircraft"]
+        envelopes: dict[str, EnvelopeLimits | None] = {
+            name: own.get(name, None if name == "ballistic-missile" else aircraft)
+            for name in ENVELOPE_CLASSES
+            if name in wanted
+        }
         profile = BoostCoast.calibrated(
             read("max_speed_mps", missile.max_speed_mps),
             read("burn_time_s", missile.burn_time_s),
@@ -123,8 +126,12 @@ class InterceptorModel:
         )
 
     def envelope(self, target_class: str) -> EnvelopeLimits | None:
-        """Limits against a target class; ``None``: it cannot engage that class."""
-        return self.envelopes[ENVELOPE_CLASS_OF[target_class]]
+        """Limits against a target class; ``None``: it cannot engage that class. The model must have been
+        made for the class (:meth:`from_catalog`)."""
+        name = ENVELOPE_CLASS_OF[target_class]
+        if name not in self.envelopes:
+            raise KeyError(f"{self.id} was modelled without its envelope against {target_class}")
+        return self.envelopes[name]
 
     @property
     def max_range_m(self) -> float:

@@ -72,6 +72,7 @@ def mc(
 
             result = run_study(spec, cat, store, workers, scheduler, batch, progress)
         rows = store.replications(result.study_id)
+        man = next(s["manifest"] for s in store.studies() if s["study_id"] == result.study_id)
     summary = summarize(rows)
     if result.interrupted:
         raise IadsimError(
@@ -96,6 +97,12 @@ def mc(
         )
         return
     _print_summary(summary, f"study {result.study_id}: {sc.name}, {runs} replications per point")
+    if uncertainty:
+        console.print(
+            f"{len(man.get('figures_drawn', []))} disputed catalog figures drawn in every replication, "
+            f"{len(man.get('figures_fixed', []))} held at their catalog value (both listed in the study's "
+            "manifest: iadsim results --json, iadsim report)"
+        )
     console.print(
         f"{result.computed} computed, {result.skipped} already stored, in {result.timing['total_s']:.1f} s; "
         f"results in {out}"

@@ -164,7 +164,7 @@ def run_coverage(
     for tid, alt in cases:
         catalog.target(tid)
         by_target.setdefault(tid, []).append(alt)
-    dep = deploy(scenario, catalog)
+    dep = deploy(scenario, catalog, target_classes=tuple(catalog.target(t).target_class for t in by_target))
     sites = radar_sites(scenario, dep)
     terrain = terrain or open_terrain(scenario.terrain)
     cell = float(spec.cell_m or max(terrain.resolution_m / 2, 100.0))

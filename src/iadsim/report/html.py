@@ -762,11 +762,41 @@ def _study(ctx: _Context, results: _Results, study: dict[str, Any]) -> str:
         numeric=(1, 2, 3, 4, 5, 6),
     )
     body += _sensitivity(study["summary"])
+    body += _figures_used(study["manifest"])
     if study["replications"]:
         body += _figure(
             _histogram(study),
             f"Distribution of leaked threats per replication, study {study['study_id']}, one panel per point",
         )
+    return body
+
+
+def _figures_used(man: dict[str, Any]) -> str:
+    """The catalog figures the study's world used: those drawn per replication (range of claims and how they
+    were drawn) and those held at their catalog value."""
+    drawn, fixed = man.get("figures_drawn") or [], man.get("figures_fixed") or []
+    if not drawn and not fixed:
+        return ""
+    body = ""
+    if drawn:
+        body += "<h4>Disputed figures drawn per replication</h4>" + _table(
+            ["figure", "low", "high", "drawn"],
+            [
+                [
+                    f"<code>{_e(d['name'])}</code>",
+                    _num(d["low"], ",.4g"),
+                    _num(d["high"], ",.4g"),
+                    _e(d["distribution"]),
+                ]
+                for d in drawn
+            ],
+            f"{len(drawn)} catalog figures with a range of published claims, each drawn in every replication "
+            "(SI units)",
+            numeric=(1, 2),
+        )
+    if fixed:
+        names = ", ".join(f"<code>{_e(n)}</code>" for n in fixed)
+        body += f"<h4>Figures held at their catalog value ({len(fixed)})</h4><p class='muted'>{names}</p>"
     return body
 
 
@@ -1003,7 +1033,8 @@ def _assumptions(ctx: _Context) -> str:
 
 
 def _manifest_table(man: dict[str, Any], extra: Sequence[tuple[str, str]] = ()) -> str:
-    rows = [[_e(k), f"<code>{_e(v)}</code>"] for k, v in man.items()]
+    lists = ("figures_drawn", "figures_fixed")  # (listed in the study's section)
+    rows = [[_e(k), f"<code>{_e(v)}</code>"] for k, v in man.items() if k not in lists]
     rows += [[_e(k), v] for k, v in extra]
     return _table(["field", "value"], rows)
 
