@@ -210,3 +210,37 @@ def test_catalog_list_and_show_json(cli) -> None:  # type: ignore[no-untyped-def
     assert data["envelopes"]["aircraft"]["max_range_m"]["sources"][0]["title"]
     result = cli("catalog", "show", "s-400")
     assert result.code == 0 and "advertised_range_m" in result.out and "400 km" in result.out
+
+
+def test_corrected_figures_and_citations() -> None:
+    from urllib.parse import urlparse
+
+    cat = default_catalog()
+    # the S-300PMU-2's engagement radar guides a battalion's 6 targets / 12 missiles; the 36 / 72 claimed
+    # for the system stays as the upper end of the claims
+    radar = cat.radar("30n6e2")
+    assert radar.targets_engaged is not None and radar.missiles_guided is not None
+    assert (radar.targets_engaged.value, radar.missiles_guided.value) == (6, 12)
+    assert radar.targets_engaged.range == (6, 36) and radar.missiles_guided.range == (12, 72)
+    # every address points at a page, not at a site's home page
+    for source in cat.sources.values():
+        if source.url:
+            url = urlparse(source.url)
+            assert url.path.strip("/") or url.query, source.id
+    # an issue-tracker thread is cited only for what its text gives (#3442: the 48N6DM's target speed)
+    cited = [
+        (e.id, path)
+        for _, e in cat.all()
+        for path, f in figures(e)
+        if "forum-3442" in {s.id for s in f.sources}
+    ]
+    assert cited == [("48n6e3", "max_target_speed_mps")]
+    f15 = cat.target("f-15e").max_speed_mps
+    assert f15 is not None and "ndtv-f15e-2026" not in {s.id for s in f15.sources} and f15.sources
+    # Turkey's live fire at Sinop (16 Oct 2020: three missiles, three hits on target drones) is evidence on
+    # the Pk of the Turkish loadout against drones, whose range must hold the one-sided 95 % lower bound of
+    # three for three, 0.05 ** (1 / 3) = 0.37
+    for mid in ("48n6e3", "9m96e2"):
+        pk = cat.missile(mid).pk["uav"]
+        assert {"csis-turkey-s400-2020", "alphafreepress-2020"} <= {s.id for s in pk.sources}
+        assert pk.range is not None and pk.range[0] >= 0.05 ** (1 / 3)

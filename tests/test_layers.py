@@ -56,9 +56,14 @@ def test_coverage_and_terrain_never_import_the_engine() -> None:
 
 def test_data_layers_import_only_lower_layers() -> None:
     lower = ("iadsim.catalog", "iadsim.physics", "iadsim.errors", "iadsim._yamlio")
-    for name in ("scenario.py", "sensors.py"):
+    for name in ("scenario.py", "sensors.py", "interceptors.py"):
         names = {n for n in _imports(SRC / name) if n.split(".")[0] == "iadsim"}
         assert all(n.startswith(lower) for n in names), (name, names)
+    # the deployment (where each radar and battery stands, what it carries and reaches) is read by both
+    # the coverage maps and the engine: it sits on the data layer, below both
+    deployment = {n for n in _imports(SRC / "deployment.py") if n.split(".")[0] == "iadsim"}
+    allowed = (*lower, "iadsim.scenario", "iadsim.sensors", "iadsim.interceptors")
+    assert all(n.startswith(allowed) for n in deployment), deployment
 
 
 def test_atomic_writes_get_the_usual_permissions(tmp_path) -> None:  # type: ignore[no-untyped-def]
