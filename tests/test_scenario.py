@@ -19,6 +19,7 @@ units:
   - name: u
     system: s-400
     position: [40.0, 33.0]
+    facing_deg: 0
 raids:
   - name: r
     target: f-16c
@@ -44,28 +45,28 @@ BAD = [
 """,
             "",
         ),
-        "s.yaml:9",
+        "s.yaml:10",
         "raids.0.route",
         "Field required",
         id="missing-route",
     ),
     pytest.param(
         GOOD.replace("{amsl: 8000}}\n      - {position: [40.0", "{amsl: 250000}}\n      - {position: [40.0"),
-        "s.yaml:13",
+        "s.yaml:14",
         "raids.0.route.0.altitude",
         "impossible",
         id="impossible-altitude",
     ),
     pytest.param(
         GOOD.replace("{amsl: 8000}}\n      - {position: [40.0", "{agl: -50}}\n      - {position: [40.0"),
-        "s.yaml:13",
+        "s.yaml:14",
         "raids.0.route.0.altitude",
         "impossible",
         id="negative-altitude",
     ),
     pytest.param(GOOD.replace("count: 2", "count: [2"), "s.yaml:", "malformed YAML", "", id="malformed-yaml"),
     pytest.param(
-        GOOD.replace("position: [40.0, 33.0]\nraids", "position: [140.0, 33.0]\nraids"),
+        GOOD.replace("position: [40.0, 33.0]\n    facing", "position: [140.0, 33.0]\n    facing"),
         "s.yaml:7",
         "units.0.position",
         "latitude 140.0",
@@ -73,12 +74,39 @@ BAD = [
     ),
     pytest.param(
         GOOD.replace("target: f-16c", "target: f-16"),
-        "s.yaml:10",
+        "s.yaml:11",
         "raids.0.target",
         "did you mean f-16c",
         id="unknown-target",
     ),
+    pytest.param(
+        GOOD.replace("    facing_deg: 0\n", ""),
+        "s.yaml:5",
+        "units.0",
+        "the 92n6e cover(s) an azimuth sector: give facing_deg",
+        id="sector-radar-facing-nothing",
+    ),
 ]
+
+
+def test_the_good_scenario_validates(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD)
+    assert load_scenario(path, default_catalog()).units[0].facing_deg == 0.0
+
+
+def test_a_sector_radar_faces_the_nearest_defended_asset_by_default() -> None:
+    # the azimuth of the WGS84 geodesic toward the nearest asset (Ankara from Murted: about 121 degrees);
+    # none when the radar stands on it
+    from pyproj import Geod
+
+    from iadsim.scenario import default_facing_deg
+
+    murted, ankara, far = (40.09, 32.52), (39.93, 32.86), (41.5, 29.0)
+    expected = Geod(ellps="WGS84").inv(murted[1], murted[0], ankara[1], ankara[0])[0] % 360
+    assert default_facing_deg(murted, [far, ankara]) == pytest.approx(expected, abs=1e-9)
+    assert expected == pytest.approx(121.4, abs=0.1)
+    assert default_facing_deg(ankara, [ankara]) is None and default_facing_deg(murted, []) is None
 
 
 @pytest.mark.parametrize(("text", "where", "field", "message"), BAD)

@@ -31,7 +31,7 @@ from iadsim.scenario import Battalion, Scenario, default_facing_deg
 from iadsim.sensors import RadarModel
 
 #: How a figure may be drawn: any value in its range, whole numbers, or one of a few levels (figures that
-#: need a new radar floor for each value: the antenna height).
+#: change where a radar sees, whose every value needs its floor or visibility computed anew).
 FigureKind = Literal["real", "count", "level"]
 
 #: Figures that are whole numbers (by field name, or by the name of the mapping that holds them).
@@ -45,8 +45,10 @@ COUNT_FIELDS = frozenset(
         "loadout",
     }
 )
-#: Figures that change a radar's floor.
-LEVEL_FIELDS = frozenset({"mast_height_m"})
+#: Figures that change where a radar sees: its floor (antenna height) or what it keeps of it.
+LEVEL_FIELDS = frozenset(
+    {"mast_height_m", "azimuth_sector_deg", "instrumented_range_m", "min_elevation_deg", "max_elevation_deg"}
+)
 
 #: Measurement noise where the catalog gives none: range (m), azimuth and elevation (degrees).
 DEFAULT_SIGMAS = (100.0, 0.2, 0.3)

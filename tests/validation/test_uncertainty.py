@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from iadsim.catalog import Catalog, Figure, default_catalog
 from iadsim.montecarlo import StudySpec
 from iadsim.montecarlo.runner import run_study
-from iadsim.montecarlo.uncertainty import MAST_LEVELS, disputed_figures, draw, fixed_figures
+from iadsim.montecarlo.uncertainty import LEVELS, disputed_figures, draw, fixed_figures
 from iadsim.report.html import write_report
 from iadsim.scenario import resolve_scenario
 from iadsim.sim.engine import run
@@ -129,12 +129,16 @@ def test_each_kind_of_figure_is_drawn_by_its_rule(ankara: World) -> None:
     assert np.mean(channels <= 15) == pytest.approx(
         (math.log(15.5) - math.log(5.5)) / (math.log(36.5) - math.log(5.5)), abs=0.04
     )
-    # antenna heights: one of MAST_LEVELS heights spread evenly over the claims, each about as often
+    # antenna heights and sectors: one of LEVELS values spread evenly over the claims, each about as often
     mast = disputed["92n6e.mast_height_m"]
-    levels = np.linspace(mast.low, mast.high, MAST_LEVELS)
+    levels = np.linspace(mast.low, mast.high, LEVELS)
     drawn = values(mast.name)
     assert set(np.unique(drawn)) == set(levels)
-    assert np.all(np.abs(np.bincount(np.searchsorted(levels, drawn)) / 3000 - 1 / MAST_LEVELS) < 0.04)
+    assert np.all(np.abs(np.bincount(np.searchsorted(levels, drawn)) / 3000 - 1 / LEVELS) < 0.04)
+    sector = disputed["92n6e.azimuth_sector_deg"]
+    assert sector.distribution == "levels" and set(np.unique(values(sector.name))) == set(
+        np.linspace(sector.low, sector.high, LEVELS)
+    )
 
 
 def test_the_study_says_what_was_drawn_and_what_was_held(ankara: World, tmp_path: Path) -> None:

@@ -10,8 +10,9 @@ do not give distributions):
   10 and one of 36 fire channels are as far apart as 1 and 3.6);
 - counts (fire channels, missiles, launchers) are drawn as above over ``[low - 1/2, high + 1/2]`` and
   rounded, so that every whole number in the range is as likely as its share of that interval;
-- an antenna height is drawn among :data:`MAST_LEVELS` equally spaced heights across its range, ends
-  included: each height needs a radar floor of its own, computed once per process.
+- a figure that changes where a radar sees (antenna height, azimuth sector, instrumented range, elevation
+  limits) is drawn among :data:`LEVELS` equally spaced values across its range, ends included: each value
+  needs the radar's floor or visibility computed anew, once per process.
 
 The draws use their own stream, spawned from the replication's seed, so that the run's own random numbers
 are the same with or without uncertainty.
@@ -28,8 +29,8 @@ import numpy as np
 
 from iadsim.deployment import FigureUse
 
-#: Antenna heights drawn per disputed mast figure (each needs its own radar floor).
-MAST_LEVELS = 5
+#: Values drawn per disputed figure of where a radar sees (each needs its floor or visibility anew).
+LEVELS = 5
 #: A range whose ends differ by this factor or more is drawn log-uniformly.
 LOG_UNIFORM_FACTOR = 3.0
 
@@ -92,8 +93,8 @@ def draw(disputed: list[Disputed], seq: np.random.SeedSequence) -> dict[str, flo
     for d in disputed:
         u = float(rng.random())
         if d.distribution == "levels":
-            k = min(int(u * MAST_LEVELS), MAST_LEVELS - 1)
-            out[d.name] = d.low + (d.high - d.low) * k / (MAST_LEVELS - 1)
+            k = min(int(u * LEVELS), LEVELS - 1)
+            out[d.name] = d.low + (d.high - d.low) * k / (LEVELS - 1)
             continue
         low, high = (d.low - 0.5, d.high + 0.5) if d.count else (d.low, d.high)
         if d.distribution == "log-uniform":

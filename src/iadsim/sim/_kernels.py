@@ -430,7 +430,7 @@ def tracker_step(
     t: float,
     z: np.ndarray,
     r: np.ndarray,
-    sid: np.ndarray,
+    sid: int,
     n: int,
     next_id: int,
     ids: np.ndarray,
@@ -459,7 +459,8 @@ def tracker_step(
     confirmed_out: np.ndarray,
     deleted_out: np.ndarray,
 ) -> tuple[int, int, int, int]:
-    """One scan of the tracker on track arrays (rows ``0..n-1``, room for ``n + m`` rows), in place.
+    """One scan of sensor ``sid`` by the tracker on track arrays (rows ``0..n-1``, room for ``n + m`` rows),
+    in place.
 
     ``params`` is ``(q, G, sqrt(G), M, N, initial velocity variance, max misses, max position variance)``.
     Steps, as :meth:`iadsim.sim.tracking.Tracker.step` with a :class:`~iadsim.sim.tracking.Predictor`,
@@ -571,7 +572,7 @@ def tracker_step(
                 scans[k] += 1
                 history[k] = (history[k] << one) | one
                 updated_s[k] = t
-                sensor[k] = sid[j]
+                sensor[k] = sid
                 if math.isfinite(det_rcs[j]):
                     track_rcs[k] = det_rcs[j]
                 det_track[j] = ids[k]
@@ -658,7 +659,7 @@ def tracker_step(
         history[k] = np.uint64(1)
         created_s[k] = t
         updated_s[k] = t
-        sensor[k] = sid[j]
+        sensor[k] = sid
         track_rcs[k] = det_rcs[j]
         if m_hits == 1:
             confirmed_out[n_conf_out] = ids[k]

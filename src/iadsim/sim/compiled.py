@@ -187,6 +187,9 @@ class CompiledTracker:
             arrays[name] = a
         self._arrays = arrays
         self.cap = cap
+        #: the kernel's outputs (detections' tracks, confirmed, deleted: at most 4 cap ids in all)
+        self._out = np.empty(4 * cap, np.int64)
+        self._no_rcs = np.full(cap, math.nan)
 
     @property
     def tracks(self) -> TrackSet:
@@ -207,21 +210,21 @@ class CompiledTracker:
     ) -> ScanResult:
         """One scan at ``time_s`` (s): detections ``(m, 3)`` (m) with covariances ``(m, 3, 3)`` (m^2) and
         RCS ``(m,)`` (m², NaN or ``None``: unknown) from sensor ``sensor_id``; misses count only where
-        ``coverage`` (if given) could have detected the predicted track (:class:`ScanCoverage`)."""
+        ``coverage`` (if given) could have detected the predicted track (:class:`ScanCoverage`). The
+        result's arrays are views of the tracker's buffers, valid until its next step."""
         m = positions_m.shape[0]
         if self.n + m > self.cap:
             self._alloc(max(2 * self.cap, self.n + m))
-        det_track = np.empty(m, np.int64)
-        confirmed = np.empty(self.n + m, np.int64)
-        deleted = np.empty(self.n, np.int64)
+        out = self._out
+        det_track, confirmed, deleted = out[:m], out[m : m + self.n + m], out[2 * m + self.n :]
         c = coverage or _NO_COVERAGE
         g = c.geometry
-        rcs = np.full(m, math.nan) if rcs_m2 is None else np.ascontiguousarray(rcs_m2, dtype=np.float64)
+        rcs = self._no_rcs[:m] if rcs_m2 is None else rcs_m2
         self.n, self.next_id, n_conf, n_del = _TRACKER_STEP(
             float(time_s),
             positions_m,
             covariances_m2,
-            np.full(m, sensor_id, np.int64),
+            int(sensor_id),
             self.n,
             self.next_id,
             *self._arrays.values(),

@@ -188,6 +188,8 @@ class _Run:
         self.trackers = [make_tracker() for _ in world.units]
         self.coverage: list[Coverage] = [r.coverage for r in world.radars]
         self.scans: list[ScanCoverage] = [r.scan for r in world.radars]
+        self.unit_of = [r.unit for r in world.radars]
+        self.tables = [pd_tables(r.model.pfa) for r in world.radars]
         self.radar_xyz = [np.array([r.x_m, r.y_m, r.antenna_amsl_m]) for r in world.radars]
         self.sigmas = [r.sigmas for r in world.radars]
         self.track_threat: list[dict[int, int]] = [{} for _ in world.units]
@@ -235,17 +237,25 @@ class _Run:
                     self.flying[i] = False
                     self.leaked_s[i] = t
                     self.log(t, "leak", threat=i, detail=self.w.threats.target_id[i])
+                    self.end_tracks(i)  # (it has reached its aim point: its impact is seen)
         return self.flying
+
+    def end_tracks(self, threat: int) -> None:
+        """Delete every track on a target that is gone (killed, or arrived at its aim point): the command
+        posts see it end, so its tracks neither coast on nor take other targets' detections."""
+        for ui, tracker in enumerate(self.trackers):
+            for tid, i in self.track_threat[ui].items():
+                if i == threat and tracker.drop(tid):
+                    self.track_confirmed_s[ui].pop(tid, None)
 
     # ----------------------------------------------------------------------------------------- sensing
     def scan(self, t: float, step: int, ri: int, flying: NDArray[np.bool_]) -> None:
         w = self.w
-        radar = w.radars[ri]
         ok, slant = self.tl.geometry(self.coverage[ri], step)
         cand = np.flatnonzero(flying & ok)
         det_idx = cand
         if cand.size:
-            grid, tables = pd_tables(radar.model.pfa)
+            grid, tables = self.tables[ri]
             hit = np.empty(cand.size, np.bool_)
             u = self.rng.random(cand.size)
             _kernels.detect(
@@ -257,6 +267,7 @@ class _Run:
         rcs = w.threats.rcs_m2[det_idx]
         lam = w.scenario.options.false_alarms_per_scan
         if lam > 0:
+            radar = w.radars[ri]
             n_fa = int(self.rng.poisson(lam))
             if n_fa:
                 rr = radar.model.instrumented_range_m * np.sqrt(self.rng.random(n_fa))
@@ -275,13 +286,14 @@ class _Run:
         if det_idx.size:
             for i in det_idx:
                 if self.last_seen[ri, i] == -np.inf:
+                    radar = w.radars[ri]
                     self.log(t, "detection", threat=int(i), unit=w.units[radar.unit].name, detail=radar.label)
                 if np.isnan(self.first_detected_s[i]):
                     self.first_detected_s[i] = t
             self.last_seen[ri, det_idx] = t
         if len(xyz):
             meas, cov = _measure(self.rng, self.radar_xyz[ri], xyz, self.sigmas[ri])
-        elif len(self.trackers[radar.unit]) == 0:
+        elif len(self.trackers[self.unit_of[ri]]) == 0:
             return  # nothing seen and nothing tracked: the tracker has nothing to do
         else:
             meas, cov = _NO_MEAS, _NO_COV
@@ -293,12 +305,13 @@ class _Run:
         """One scan of radar ``ri`` into its unit's tracker. Each detection carries the RCS of what
         returned it (the target's, as its echo gives it; NaN for a false alarm), so that the tracker counts
         a missed scan only where the radar could have detected the track."""
-        ui = self.w.radars[ri].unit
+        ui = self.unit_of[ri]
         result = self.trackers[ui].step(t, meas, cov, ri, self.scans[ri], rcs)
         mapping = self.track_threat[ui]
-        for det, tid in enumerate(result.detection_track_ids):
-            if tid >= 0:
-                mapping[int(tid)] = int(truth[det])
+        if len(truth):  # (every detection updates or starts a track)
+            mapping.update(zip(result.detection_track_ids.tolist(), truth.tolist(), strict=True))
+        if not (result.confirmed_ids.size or result.deleted_ids.size):
+            return
         unit = self.w.units[ui].name
         for tid in result.confirmed_ids:
             self.track_confirmed_s[ui][int(tid)] = t
@@ -366,10 +379,7 @@ class _Run:
                 self.flying[e.threat] = False
                 self.killed_s[e.threat] = t
                 self.log(t, "kill", threat=e.threat, track=e.track, battalion=bn.name, missile=e.missile.id)
-                for ui, tracker in enumerate(self.trackers):  # kill assessed: the target's tracks end
-                    for tid, threat in self.track_threat[ui].items():
-                        if threat == e.threat and tracker.drop(tid):
-                            self.track_confirmed_s[ui].pop(tid, None)
+                self.end_tracks(e.threat)  # (the kill assessed)
             sls = w.scenario.doctrine.shoot_look_shoot
             self.threat_busy_until[e.unit][e.threat] = t + (
                 w.scenario.doctrine.kill_assessment_s if sls else 0.0
