@@ -22,7 +22,16 @@ from scipy.optimize import brentq
 
 from iadsim.sim.engine import run
 from iadsim.sim.world import build_world
-from tests.validation._cases import events, first_launch_s, head_on_time_s, launch_jitter_s, radial, scenario
+from tests.validation._cases import (
+    GEOD,
+    SITE,
+    events,
+    first_launch_s,
+    head_on_time_s,
+    launch_jitter_s,
+    radial,
+    scenario,
+)
 
 _head_on_time = head_on_time_s
 
@@ -165,3 +174,52 @@ def test_magazine_exhaustion_and_reload(vcat) -> None:  # type: ignore[no-untype
         assert [e.threat for e in launches] == [0, 1, 2, 5, 6]
         assert (result.interceptors_launched, result.killed, result.leaked) == (5, 5, 3)
         assert sorted(e.threat for e in events(result, "leak")) == [3, 4, 7]
+
+
+def _crossing(y_km: float) -> dict[str, object]:
+    """A target at 10 km crossing west to east at 300 m/s, y_km north of the site, from x = -30 to +30 km
+    (end points placed by azimuth and distance from the site, which the world's plane keeps)."""
+
+    def at(x_km: float) -> list[float]:
+        lon, lat, _ = GEOD.fwd(
+            SITE[1], SITE[0], math.degrees(math.atan2(x_km, y_km)), math.hypot(x_km, y_km) * 1e3
+        )
+        return [lat, lon]
+
+    alt = {"amsl": 10000}
+    return {
+        "name": f"cross-{y_km:g}",
+        "target": "val-fighter",
+        "count": 1,
+        "speed_mps": 300,
+        "route": [{"position": at(-30.0), "altitude": alt}, {"position": at(30.0), "altitude": alt}],
+    }
+
+
+@pytest.mark.parametrize(("y_km", "fired"), [(3.0, False), (10.0, True)])
+def test_fire_only_where_the_engagement_radar_sees_the_intercept_point(
+    vcat, y_km: float, fired: bool
+) -> None:  # type: ignore[no-untyped-def]
+    # The val-sector radar covers 90 degrees facing north: points with |x| <= y. A target crossing at
+    # y = 3 km enters that sector at x = -3 km, t_in = 27 km / 0.3 = 90 s, and is fireable 13 s later at
+    # x = -3 + 0.3 x 13 = 0.9 km. The missile (1,000 m/s) meets it when |p + v T| = V T,
+    # (x + 0.3 T)^2 + y^2 + 10^2 = T^2 (km, s): T = 11.3 s, at x = 4.3 km > y: outside the sector, where the
+    # radar could not guide the missile, and further out every second after: never fired at. At y = 10 km it
+    # is fireable at x = -6.1 km, meets the missile at x = -1.8 km, inside: fired at once, and killed.
+    t_in = (30.0 - y_km) / 0.3
+    x = -y_km + 0.3 * 13.0
+    a, b, c = 1 - 0.09, -2 * x * 0.3, -(x * x + y_km * y_km + 100.0)
+    t_flight = (-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)
+    x_pip = x + 0.3 * t_flight
+    assert (abs(x_pip) <= y_km) == fired
+    sc = scenario([_crossing(y_km)], system="val-sam-sector", facing_deg=0.0, duration_s=250)
+    world = build_world(sc, vcat, cell_m=500.0)
+    for seed in range(3):
+        result = run(world, seed)
+        assert events(result, "detection")[0].t_s == pytest.approx(t_in, abs=1.0)
+        launches = events(result, "launch")
+        if fired:
+            assert len(launches) == 1 and launches[0].t_s == pytest.approx(t_in + 13.0, abs=1.0)
+            assert result.killed == 1
+        else:
+            assert not launches and not events(result, "intercept")

@@ -18,7 +18,8 @@ Each step of ``step_s`` seconds:
 5. each command post evaluates threats (time to reach a defended asset) and assigns confirmed tracks to
    battalions that have a free fire channel, a ready launcher with a missile whose envelope for the
    target's class contains the predicted intercept point (time of flight along the missile's boost-coast
-   profile, within its maximum flight time), and whose reaction time and launch interval have elapsed; a
+   profile, within its maximum flight time) where its engagement radar sees it, and whose reaction time and
+   launch interval have elapsed; a
    target already under fire from the unit (by any of its tracks) is not fired at again until that
    engagement resolves.
 
@@ -189,6 +190,7 @@ class _Run:
         self.coverage: list[Coverage] = [r.coverage for r in world.radars]
         self.scans: list[ScanCoverage] = [r.scan for r in world.radars]
         self.unit_of = [r.unit for r in world.radars]
+        self._slant = np.empty(1)
         self.tables = [pd_tables(r.model.pfa) for r in world.radars]
         self.radar_xyz = [np.array([r.x_m, r.y_m, r.antenna_amsl_m]) for r in world.radars]
         self.sigmas = [r.sigmas for r in world.radars]
@@ -535,8 +537,8 @@ class _Run:
         traces: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0),
     ) -> tuple[int, float, FloatArray] | None:
         """The shortest-range missile type with a round ready whose envelope for the target's class holds
-        the predicted intercept point (keeping long-range rounds for long-range threats): its index, time of
-        flight along its profile and the aim point.
+        the predicted intercept point, where the battalion's engagement radar sees it (keeping long-range
+        rounds for long-range threats): its index, time of flight along its profile and the aim point.
 
         The aim point must leave :data:`AIM_MARGIN_SIGMAS` times its uncertainty (from ``traces`` of the
         track's covariance: position, position-velocity, velocity, and the track's age in s) in reach and
@@ -565,9 +567,19 @@ class _Run:
                 continue
             ground = math.hypot(aim[0] - b[0], aim[1] - b[1])
             agl = aim[2] - self.w.ground_at(float(aim[0]), float(aim[1]))
-            if in_envelope(env, ground, agl, aim[2], margin):
+            if in_envelope(env, ground, agl, aim[2], margin) and self.guides(bn.radar, aim):
                 return j, tof, aim
         return None
+
+    def guides(self, ri: int, aim: FloatArray) -> bool:
+        """Whether engagement radar ``ri`` will see the aim point (floor, range, elevation, sector): it must,
+        to guide the missile there."""
+        ok = np.empty(1, np.bool_)
+        g = self.coverage[ri]
+        _kernels.visible(
+            aim[0:1], aim[1:2], aim[2:3], g.floor_agl_m, g.terrain_m, g.grid, g.radar, ok, self._slant
+        )
+        return bool(ok[0])
 
     def take_rounds(self, t: float, bi: int, mi: int, n: int) -> int:
         """Fire up to ``n`` rounds of type ``mi`` from ready launchers; returns how many left the rails."""
