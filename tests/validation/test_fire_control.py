@@ -196,22 +196,25 @@ def _crossing(y_km: float) -> dict[str, object]:
     }
 
 
-@pytest.mark.parametrize(("y_km", "fired"), [(3.0, False), (10.0, True)])
-def test_fire_only_where_the_engagement_radar_sees_the_intercept_point(
-    vcat, y_km: float, fired: bool
-) -> None:  # type: ignore[no-untyped-def]
-    # The val-sector radar covers 90 degrees facing north: points with |x| <= y. A target crossing at
-    # y = 3 km enters that sector at x = -3 km, t_in = 27 km / 0.3 = 90 s, and is fireable 13 s later at
-    # x = -3 + 0.3 x 13 = 0.9 km. The missile (1,000 m/s) meets it when |p + v T| = V T,
-    # (x + 0.3 T)^2 + y^2 + 10^2 = T^2 (km, s): T = 11.3 s, at x = 4.3 km > y: outside the sector, where the
-    # radar could not guide the missile, and further out every second after: never fired at. At y = 10 km it
-    # is fireable at x = -6.1 km, meets the missile at x = -1.8 km, inside: fired at once, and killed.
-    t_in = (30.0 - y_km) / 0.3
+@pytest.mark.parametrize(("y_km", "fired"), [(1.5, False), (3.0, True), (10.0, True)])
+def test_fire_only_where_the_engagement_radar_will_hold_the_target(vcat, y_km: float, fired: bool) -> None:  # type: ignore[no-untyped-def]
+    # The val-sector radar covers 90 degrees facing north: points with |x| <= y. A target crossing y km north
+    # enters the sector at x = -y, at t_in = (30 - y) / 0.3 s, leaves it at t_out = (30 + y) / 0.3 s, and is
+    # fireable 13 s after t_in, at x_f = -y + 3.9 km. The missile (1,000 m/s) meets it when
+    # |p + v T| = V T: (x_f + 0.3 T)^2 + y^2 + 10^2 = T^2 (km, s). The radar holds a target for 12 s after it
+    # last saw it (options.hold_s), so fire control fires only if the radar will still hold it at the
+    # intercept: if it saw it after t_f + T - 12 already, or will see it then (x = x_f + 0.3 max(T - 12, 0))
+    # or at the aim point (x_f + 0.3 T). At y = 1.5 km the target has left the sector before it becomes
+    # fireable (x_f = 2.4 km, t_out = 105 s < t_f + T - 12 = 106.7 s): never fired at. At y = 3 km it is fired
+    # at (x_f = 0.9 km, T = 11.3 s) and killed 4 s after it left the sector; at y = 10 km it is fired at
+    # x_f = -6.1 km and killed in the sector.
+    t_in, t_out = (30.0 - y_km) / 0.3, (30.0 + y_km) / 0.3
     x = -y_km + 0.3 * 13.0
     a, b, c = 1 - 0.09, -2 * x * 0.3, -(x * x + y_km * y_km + 100.0)
     t_flight = (-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)
-    x_pip = x + 0.3 * t_flight
-    assert (abs(x_pip) <= y_km) == fired
+    held = t_in + 13.0 + t_flight - 12.0 <= t_out
+    seen_later = abs(x + 0.3 * max(t_flight - 12.0, 0.0)) <= y_km or abs(x + 0.3 * t_flight) <= y_km
+    assert (held or seen_later) == fired
     sc = scenario([_crossing(y_km)], system="val-sam-sector", facing_deg=0.0, duration_s=250)
     world = build_world(sc, vcat, cell_m=500.0)
     for seed in range(3):

@@ -18,8 +18,8 @@ Each step of ``step_s`` seconds:
 5. each command post evaluates threats (time to reach a defended asset) and assigns confirmed tracks to
    battalions that have a free fire channel, a ready launcher with a missile whose envelope for the
    target's class contains the predicted intercept point (time of flight along the missile's boost-coast
-   profile, within its maximum flight time) where its engagement radar sees it, and whose reaction time and
-   launch interval have elapsed; a
+   profile, within its maximum flight time) and whose engagement radar will still hold the target then, and
+   whose reaction time and launch interval have elapsed; a
    target already under fire from the unit (by any of its tracks) is not fired at again until that
    engagement resolves.
 
@@ -486,7 +486,8 @@ class _Run:
                 continue
             if threat < 0 or self.last_seen[bn.radar, threat] < t - w.scenario.options.hold_s:
                 continue  # the engagement radar does not hold it
-            choice = self.choose_missile(t, bi, bn, p, v, w.threats.target_class[threat], traces)
+            seen = float(self.last_seen[bn.radar, threat])
+            choice = self.choose_missile(t, bi, bn, p, v, w.threats.target_class[threat], traces, seen)
             if choice is None:
                 continue
             mi, tof, aim = choice
@@ -535,15 +536,19 @@ class _Run:
         v: FloatArray,
         target_class: str,
         traces: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0),
+        seen_s: float = math.inf,
     ) -> tuple[int, float, FloatArray] | None:
         """The shortest-range missile type with a round ready whose envelope for the target's class holds
-        the predicted intercept point, where the battalion's engagement radar sees it (keeping long-range
-        rounds for long-range threats): its index, time of flight along its profile and the aim point.
+        the predicted intercept point, and with which the battalion's engagement radar (that last saw the
+        target at ``seen_s``) still holds the target at the intercept (:meth:`sees`), keeping long-range
+        rounds for long-range threats: its index,
+        time of flight along its profile and the aim point.
 
         The aim point must leave :data:`AIM_MARGIN_SIGMAS` times its uncertainty (from ``traces`` of the
         track's covariance: position, position-velocity, velocity, and the track's age in s) in reach and
         inside the envelope's ground-range limits."""
         pp, pv, vv, age = traces
+        hold = self.w.scenario.options.hold_s
         b = self.bn_xyz[bi]
         ready = self.bn_ready[bi] <= t
         speed = math.sqrt(float(v @ v))
@@ -567,18 +572,25 @@ class _Run:
                 continue
             ground = math.hypot(aim[0] - b[0], aim[1] - b[1])
             agl = aim[2] - self.w.ground_at(float(aim[0]), float(aim[1]))
-            if in_envelope(env, ground, agl, aim[2], margin) and self.guides(bn.radar, aim):
+            if in_envelope(env, ground, agl, aim[2], margin) and (
+                t + tof - hold <= seen_s
+                or self.sees(bn.radar, p + v * max(tof - hold, 0.0))
+                or self.sees(bn.radar, aim)
+            ):
                 return j, tof, aim
         return None
 
-    def guides(self, ri: int, aim: FloatArray) -> bool:
-        """Whether engagement radar ``ri`` will see the aim point (floor, range, elevation, sector): it must,
-        to guide the missile there."""
+    def sees(self, ri: int, position: FloatArray) -> bool:
+        """Whether radar ``ri`` sees a point (floor, range, elevation, sector).
+
+        The engagement radar holds a target at the intercept if it saw it within ``hold_s`` before
+        (:meth:`miss_reason`); fire control fires only if it already did (``seen_s``), or if it will see the
+        track's prediction ``hold_s`` before the intercept (or at launch, for a shorter flight) or at the aim
+        point."""
         ok = np.empty(1, np.bool_)
         g = self.coverage[ri]
-        _kernels.visible(
-            aim[0:1], aim[1:2], aim[2:3], g.floor_agl_m, g.terrain_m, g.grid, g.radar, ok, self._slant
-        )
+        x = position
+        _kernels.visible(x[0:1], x[1:2], x[2:3], g.floor_agl_m, g.terrain_m, g.grid, g.radar, ok, self._slant)
         return bool(ok[0])
 
     def take_rounds(self, t: float, bi: int, mi: int, n: int) -> int:
