@@ -541,8 +541,7 @@ class _Run:
         """The shortest-range missile type with a round ready whose envelope for the target's class holds
         the predicted intercept point, and with which the battalion's engagement radar (that last saw the
         target at ``seen_s``) still holds the target at the intercept (:meth:`sees`), keeping long-range
-        rounds for long-range threats: its index,
-        time of flight along its profile and the aim point.
+        rounds for long-range threats: its index, time of flight along its profile and the aim point.
 
         The aim point must leave :data:`AIM_MARGIN_SIGMAS` times its uncertainty (from ``traces`` of the
         track's covariance: position, position-velocity, velocity, and the track's age in s) in reach and
