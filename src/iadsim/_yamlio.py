@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,20 @@ from pydantic import ValidationError
 from iadsim.errors import IadsimError
 
 Loc = Sequence[str | int]
+
+#: Largest scenario or catalog file read, bytes (a scenario is a few kB; the built-in catalog 100 kB).
+MAX_YAML_BYTES = 10 * 2**20
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, reading ``1e-6`` as a number as YAML 1.2 does (1.1 wants ``1.0e-6``)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 @dataclass(frozen=True)
@@ -49,24 +64,65 @@ class YamlDocument:
 
 
 def read_yaml(path: Path, error: type[IadsimError] = IadsimError) -> YamlDocument:
-    """Read and parse a YAML file; syntax errors become ``error`` with file and line."""
+    """Read and parse a YAML file; a file over :data:`MAX_YAML_BYTES`, one that is not UTF-8 text, a syntax
+    error and a key given twice in one mapping become ``error`` with file and line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise error(
+                f"{path}: {size / 2**20:,.1f} MB is larger than the {MAX_YAML_BYTES // 2**20} MB a scenario "
+                "or catalog file may be"
+            )
+        raw = path.read_bytes()
     except OSError as exc:
         raise error(f"{path}: cannot read file ({exc.strerror or exc})") from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the "
+            "file as UTF-8"
+        ) from None
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark, ctx = exc.problem_mark, exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
+        where = f":{mark.line + 1}" if mark is not None else ""
         context = ""
         if exc.context and ctx is not None and (mark is None or ctx.line != mark.line):
             context = f" ({exc.context} started at line {ctx.line + 1})"
-        raise error(f"{path}{line}: malformed YAML: {exc.problem}{context}") from None
-    except yaml.YAMLError as exc:
+        raise error(f"{path}{where}: malformed YAML: {exc.problem}{context}") from None
+    except (yaml.YAMLError, RecursionError) as exc:
         raise error(f"{path}: malformed YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    twice = _key_given_twice(root)
+    if twice is not None:
+        key, line, first = twice
+        raise error(f"{path}:{line}: {key}: given twice in the same mapping (first at line {first})")
     return YamlDocument(path=path, data=data, root=root)
+
+
+def _key_given_twice(root: yaml.Node | None) -> tuple[str, int, int] | None:
+    """The first key that a mapping of the tree gives twice: (key, its line, the first one's line)."""
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    line = key.start_mark.line + 1
+                    if key.value in seen:
+                        return key.value, line, seen[key.value]
+                    seen[key.value] = line
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
 
 
 def describe_validation_error(

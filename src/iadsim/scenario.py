@@ -10,7 +10,16 @@ import hashlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from iadsim._yamlio import YamlDocument, describe_validation_error, read_yaml
 from iadsim.catalog import Catalog
@@ -18,6 +27,17 @@ from iadsim.errors import IadsimError
 
 #: Highest altitude a scenario may give, metres (above the reach of every catalog system and target).
 MAX_ALTITUDE_M = 100_000.0
+#: Longest scenario, s (one day).
+MAX_DURATION_S = 86_400.0
+#: Shortest and longest time step, s.
+MIN_STEP_S, MAX_STEP_S = 0.01, 60.0
+#: Slowest and fastest threat, m/s (a helicopter hovering forward; faster than any ballistic missile a
+#: battery faces).
+MIN_SPEED_MPS, MAX_SPEED_MPS = 1.0, 10_000.0
+#: Most threats in a raid, and in a scenario.
+MAX_RAID_COUNT, MAX_THREATS = 10_000, 20_000
+#: Most missiles of one type on a battalion's launchers or in its reserve, and most launchers.
+MAX_MISSILES, MAX_LAUNCHERS = 10_000, 1_000
 #: A sector radar closer than this to the nearest defended asset cannot face it by default, metres.
 MIN_FACING_DISTANCE_M = 1_000.0
 
@@ -27,10 +47,15 @@ class ScenarioError(IadsimError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-Position = Annotated[tuple[float, float], Field(description="[lat, lon] in degrees, WGS84")]
+#: A number: an integer or a decimal, not ``true`` or ``"3"`` (strict), finite (``allow_inf_nan``).
+Num = Annotated[float, Strict()]
+#: A whole number (not ``true``, not ``2.0``).
+Count = Annotated[int, Strict()]
+
+Position = Annotated[tuple[Num, Num], Field(description="[lat, lon] in degrees, WGS84")]
 
 
 def _check_position(value: tuple[float, float]) -> tuple[float, float]:
@@ -45,8 +70,8 @@ def _check_position(value: tuple[float, float]) -> tuple[float, float]:
 class Altitude(_Model):
     """A height in metres above ground level (``agl``) or above mean sea level (``amsl``): exactly one."""
 
-    agl: float | None = None
-    amsl: float | None = None
+    agl: Num | None = None
+    amsl: Num | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Altitude:
@@ -75,7 +100,7 @@ class Altitude(_Model):
 class DefendedAsset(_Model):
     name: str
     position: Position
-    radius_km: float = Field(gt=0)
+    radius_km: Num = Field(gt=0, le=1_000)
 
     _pos = field_validator("position")(_check_position)
 
@@ -86,11 +111,11 @@ class Battalion(_Model):
 
     name: str
     position: Position
-    launchers: int | None = Field(default=None, ge=1)
-    missiles: dict[str, int] | None = None
-    reserve: dict[str, int] | None = None
-    mast_m: float | None = Field(default=None, ge=0)
-    facing_deg: float | None = Field(default=None, ge=0, lt=360)
+    launchers: Count | None = Field(default=None, ge=1, le=MAX_LAUNCHERS)
+    missiles: dict[str, Count] | None = None
+    reserve: dict[str, Count] | None = None
+    mast_m: Num | None = Field(default=None, ge=0, le=200)
+    facing_deg: Num | None = Field(default=None, ge=0, lt=360)
 
     _pos = field_validator("position")(_check_position)
 
@@ -98,8 +123,18 @@ class Battalion(_Model):
     @classmethod
     def _counts(cls, value: dict[str, int] | None) -> dict[str, int] | None:
         for mid, n in (value or {}).items():
-            if n < 0:
-                raise ValueError(f"missile count for {mid} must be non-negative, got {n}")
+            if not 0 <= n <= MAX_MISSILES:
+                raise ValueError(f"missile count for {mid} must lie in [0, {MAX_MISSILES}], got {n}")
+        return value
+
+    @field_validator("missiles")
+    @classmethod
+    def _some(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is not None and not any(value.values()):
+            raise ValueError(
+                "no missiles on the launchers: give at least one, or leave `missiles` out for the system's "
+                "default loadout"
+            )
         return value
 
 
@@ -110,9 +145,9 @@ class Unit(_Model):
     name: str
     system: str
     position: Position
-    mast_m: float | None = Field(default=None, ge=0)
-    facing_deg: float | None = Field(default=None, ge=0, lt=360)
-    battalions: tuple[Battalion, ...] = ()
+    mast_m: Num | None = Field(default=None, ge=0, le=200)
+    facing_deg: Num | None = Field(default=None, ge=0, lt=360)
+    battalions: tuple[Battalion, ...] = Field(default=(), max_length=100)
 
     _pos = field_validator("position")(_check_position)
 
@@ -120,17 +155,17 @@ class Unit(_Model):
 class Doctrine(_Model):
     """How the battalions fire: missiles per engagement, shoot-look-shoot, time to assess a kill (s)."""
 
-    salvo: int = Field(default=1, ge=1, le=8)
-    shoot_look_shoot: bool = True
-    kill_assessment_s: float = Field(default=5.0, ge=0)
+    salvo: Count = Field(default=1, ge=1, le=8)
+    shoot_look_shoot: Annotated[bool, Strict()] = True
+    kill_assessment_s: Num = Field(default=5.0, ge=0, le=3_600)
 
 
 class Options(_Model):
     """Engine options: false alarms per radar scan (Poisson mean) and how long after its last detection
     an engagement radar still holds a target for guidance (s)."""
 
-    false_alarms_per_scan: float = Field(default=0.0, ge=0)
-    hold_s: float = Field(default=12.0, gt=0)
+    false_alarms_per_scan: Num = Field(default=0.0, ge=0, le=100)
+    hold_s: Num = Field(default=12.0, gt=0, le=600)
 
 
 class Waypoint(_Model):
@@ -143,11 +178,11 @@ class Waypoint(_Model):
 class Raid(_Model):
     name: str
     target: str
-    count: int = Field(ge=1)
-    start_s: float = Field(default=0.0, ge=0)
-    interval_s: float = Field(default=0.0, ge=0)
-    speed_mps: float | None = Field(default=None, gt=0)
-    route: tuple[Waypoint, ...] = Field(min_length=2)
+    count: Count = Field(ge=1, le=MAX_RAID_COUNT)
+    start_s: Num = Field(default=0.0, ge=0, le=MAX_DURATION_S)
+    interval_s: Num = Field(default=0.0, ge=0, le=MAX_DURATION_S)
+    speed_mps: Num | None = Field(default=None, ge=MIN_SPEED_MPS, le=MAX_SPEED_MPS)
+    route: tuple[Waypoint, ...] = Field(min_length=2, max_length=1_000)
 
 
 class CoverageSpec(_Model):
@@ -155,9 +190,9 @@ class CoverageSpec(_Model):
 
     targets: tuple[str, ...] = ()
     altitudes: tuple[Altitude, ...] = ()
-    pd: float = Field(default=0.5, gt=0, lt=1)
-    k: float = Field(default=4 / 3, gt=0)
-    cell_m: float | None = Field(default=None, gt=0)
+    pd: Num = Field(default=0.5, gt=0, lt=1)
+    k: Num = Field(default=4 / 3, ge=0.5, le=100)
+    cell_m: Num | None = Field(default=None, ge=10, le=100_000)
 
 
 class Scenario(_Model):
@@ -167,16 +202,33 @@ class Scenario(_Model):
     name: str
     description: str = ""
     terrain: str = "globe"
-    duration_s: float = Field(default=1800.0, gt=0)
-    step_s: float = Field(default=1.0, gt=0)
-    defended_assets: tuple[DefendedAsset, ...] = ()
-    units: tuple[Unit, ...] = Field(min_length=1)
+    duration_s: Num = Field(default=1800.0, gt=0, le=MAX_DURATION_S)
+    step_s: Num = Field(default=1.0, ge=MIN_STEP_S, le=MAX_STEP_S)
+    defended_assets: tuple[DefendedAsset, ...] = Field(default=(), max_length=1_000)
+    units: tuple[Unit, ...] = Field(min_length=1, max_length=100)
     doctrine: Doctrine = Doctrine()
     raids: tuple[Raid, ...] = ()
     options: Options = Options()
     coverage: CoverageSpec = CoverageSpec()
     source: str | None = Field(default=None, exclude=True)
     digest: str = Field(default="", exclude=True)
+
+    @field_validator("step_s")
+    @classmethod
+    def _step(cls, value: float, info: ValidationInfo) -> float:
+        duration = info.data.get("duration_s")
+        if duration is not None and value > duration:
+            raise ValueError(
+                f"a step of {value:g} s is longer than the scenario's duration_s, {duration:g} s"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        threats = sum(r.count for r in self.raids)
+        if threats > MAX_THREATS:
+            raise ValueError(f"{threats:,} threats in all raids; a scenario may have at most {MAX_THREATS:,}")
+        return self
 
 
 def default_facing_deg(position: tuple[float, float], assets: list[tuple[float, float]]) -> float | None:

@@ -199,6 +199,7 @@ def load_catalog(extra: Sequence[Path] = (), builtin: bool = True) -> Catalog:
 
     tables: dict[str, dict[str, Entity]] = {s: {} for s in SECTIONS}
     owner: dict[str, tuple[int, str]] = {}
+    origin: dict[str, tuple[YamlDocument, list[str | int]]] = {}
     for depth, layer in enumerate(docs):
         for doc in layer:
             for section, model in SECTIONS.items():
@@ -214,12 +215,13 @@ def load_catalog(extra: Sequence[Path] = (), builtin: bool = True) -> Catalog:
                         for table in tables.values():
                             table.pop(entity.id, None)
                     owner[entity.id] = (depth, str(doc.path))
+                    origin[entity.id] = (doc, [section, i])
                     tables[section][entity.id] = entity
 
     files = tuple(doc.path for layer in docs for doc in layer)
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
     catalog = Catalog(**tables, sources=sources, files=files, digest=digest)  # type: ignore[arg-type]
-    _check_references(catalog)
+    _check_references(catalog, origin)
     return catalog
 
 
@@ -310,25 +312,34 @@ def _resolve(
     return value
 
 
-def _check_references(cat: Catalog) -> None:
-    def need(table: dict[str, Any], ref: str, what: str, where: str) -> None:
+def _check_references(cat: Catalog, origin: dict[str, tuple[YamlDocument, list[str | int]]]) -> None:
+    """Every id a system or site refers to exists; an error names the file, line and field of the
+    reference."""
+
+    def where(entity_id: str, *field: str | int) -> str:
+        doc, loc = origin[entity_id]
+        path = [*loc, *field]
+        return f"{doc.where(path)}: {path[0]}[{path[1]}]." + ".".join(str(p) for p in path[2:])
+
+    def need(table: dict[str, Any], ref: str, what: str, at: str) -> None:
         if ref not in table:
-            raise CatalogError(f"{where}: {_unknown(ref, what, table)}")
+            raise CatalogError(f"{at}: {_unknown(ref, what, table)}")
 
     for sys in cat.systems.values():
-        where = f"system {sys.id}"
         if sys.command_post is not None:
-            need(cat.command_posts, sys.command_post, "command post id", f"{where}.command_post")
-        for rid in (*sys.regiment_radars, *sys.battalion_radars):
-            need(cat.radars, rid, "radar id", f"{where} radars")
-        need(cat.launchers, sys.launcher, "launcher id", f"{where}.launcher")
-        for mid in sys.missiles:
-            need(cat.missiles, mid, "missile id", f"{where}.missiles")
+            need(cat.command_posts, sys.command_post, "command post id", where(sys.id, "command_post"))
+        for key in ("regiment_radars", "battalion_radars"):
+            for i, rid in enumerate(getattr(sys, key)):
+                need(cat.radars, rid, "radar id", where(sys.id, key, i))
+        need(cat.launchers, sys.launcher, "launcher id", where(sys.id, "launcher"))
+        for i, mid in enumerate(sys.missiles):
+            need(cat.missiles, mid, "missile id", where(sys.id, "missiles", i))
         for mid in sys.loadout:
             if mid not in sys.missiles:
                 raise CatalogError(
-                    f"{where}.loadout: {mid!r} is not among the system's missiles ({', '.join(sys.missiles)})"
+                    f"{where(sys.id, 'loadout', mid)}: {mid!r} is not among the system's missiles "
+                    f"({', '.join(sys.missiles)})"
                 )
     for site in cat.sites.values():
-        for sid in site.systems:
-            need(cat.systems, sid, "system id", f"site {site.id}.systems")
+        for i, sid in enumerate(site.systems):
+            need(cat.systems, sid, "system id", where(site.id, "systems", i))

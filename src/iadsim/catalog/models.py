@@ -7,9 +7,10 @@ and say so in their names. The YAML files may give a value in another unit named
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationInfo, field_validator, model_validator
 
 Confidence = Literal["high", "medium", "low"]
 TargetClass = Literal[
@@ -42,7 +43,68 @@ ENVELOPE_CLASS_OF: dict[str, str] = {
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+#: A number: an integer or a decimal, not ``true`` or ``"3"``; finite (the models' ``allow_inf_nan``).
+Num = Annotated[float, Strict()]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Where a figure's value and range of claims must lie (SI units), and whether it counts things."""
+
+    low: float
+    high: float
+    low_open: bool = False
+    whole: bool = False
+    unit: str = ""
+
+    def check(self, fig: Any, key: str = "") -> None:
+        """Raise ``ValueError`` if the figure's value or range falls outside (``key``: its key in a mapping
+        of figures, named in the message)."""
+        where = f"{key}: " if key else ""
+        for v in (fig.value, *(fig.range or ())):
+            low_ok = v > self.low if self.low_open else v >= self.low
+            if not (low_ok and v <= self.high):
+                bracket = "(" if self.low_open else "["
+                unit = f" {self.unit}" if self.unit else ""
+                raise ValueError(
+                    f"{where}{v:g}{unit} is impossible: it must lie in {bracket}{self.low:g}, "
+                    f"{self.high:g}]{unit}"
+                )
+            if self.whole and v != round(v):
+                raise ValueError(f"{where}a count must be a whole number, got {v:g}")
+
+
+def _positive(high: float, unit: str) -> Bounds:
+    return Bounds(0.0, high, low_open=True, unit=unit)
+
+
+def _at_least_zero(high: float, unit: str) -> Bounds:
+    return Bounds(0.0, high, unit=unit)
+
+
+def _count(low: float, high: float) -> Bounds:
+    return Bounds(low, high, whole=True)
+
+
+class _Bounded(_Frozen):
+    """A model whose figures each have a physical range (``BOUNDS``, by field; checked at load)."""
+
+    BOUNDS: ClassVar[dict[str, Bounds]] = {}
+
+    @field_validator("*")
+    @classmethod
+    def _within(cls, value: Any, info: ValidationInfo) -> Any:
+        bounds = cls.BOUNDS.get(str(info.field_name))
+        if bounds is not None and value is not None:
+            if isinstance(value, dict):
+                for key, fig in value.items():
+                    bounds.check(fig, str(key))
+            else:
+                bounds.check(value)
+        return value
 
 
 class Source(_Frozen):
@@ -63,10 +125,10 @@ class Figure(_Frozen):
     was chosen. Such figures are listed by ``iadsim catalog show`` and in reports.
     """
 
-    value: float
+    value: Num
     sources: tuple[Source, ...] = ()
     confidence: Confidence
-    range: tuple[float, float] | None = None
+    range: tuple[Num, Num] | None = None
     note: str | None = None
 
     @property
@@ -100,7 +162,7 @@ def _check_probability(fig: Figure, field: str, upper: float = 1.0) -> None:
         raise ValueError(f"{field}: must lie strictly between 0 and {upper}, got {fig.value}")
 
 
-class Entity(_Frozen):
+class Entity(_Bounded):
     """Common fields of everything in the catalog."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
@@ -117,6 +179,24 @@ class Radar(Entity):
     the radar equation scales SNR as ``sigma / R^4`` from there
     (see :func:`iadsim.physics.calibrated_snr_db`).
     """
+
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "frequency_hz": Bounds(1e6, 1e12, unit="Hz"),
+        "reference_range_m": _positive(1e7, "m"),
+        "reference_rcs_m2": _positive(1e6, "m²"),
+        "instrumented_range_m": _positive(1e7, "m"),
+        "scan_period_s": Bounds(0.01, 3600.0, unit="s"),
+        "min_elevation_deg": Bounds(-90.0, 90.0, unit="°"),
+        "max_elevation_deg": Bounds(-90.0, 90.0, unit="°"),
+        "azimuth_sector_deg": _positive(360.0, "°"),
+        "mast_height_m": _at_least_zero(200.0, "m"),
+        "targets_tracked": _count(1, 1e5),
+        "targets_engaged": _count(1, 1e4),
+        "missiles_guided": _count(1, 1e5),
+        "range_sigma_m": _positive(1e5, "m"),
+        "azimuth_sigma_deg": _positive(90.0, "°"),
+        "elevation_sigma_deg": _positive(90.0, "°"),
+    }
 
     role: Literal["acquisition", "all-altitude", "engagement", "multifunction", "early-warning"]
     band: str | None = None
@@ -159,9 +239,16 @@ class Radar(Entity):
         return self.azimuth_sector_deg is not None and self.azimuth_sector_deg.value < 360.0
 
 
-class Envelope(_Frozen):
+class Envelope(_Bounded):
     """Where a missile can intercept one class of target: ground range from the launcher and the target's
     height (minimum above ground, maximum above sea level)."""
+
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "max_range_m": _positive(1e7, "m"),
+        "min_range_m": _at_least_zero(1e7, "m"),
+        "max_altitude_m": _positive(1e6, "m"),
+        "min_altitude_m": _at_least_zero(1e6, "m"),
+    }
 
     max_range_m: Figure
     min_range_m: Figure
@@ -188,6 +275,17 @@ class Missile(Entity):
     coasts against drag so as to reach the aircraft envelope's maximum range (straight-line distance) at
     the average speed ``average_speed_mps``: its maximum flight time is that range over that speed.
     """
+
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "average_speed_mps": _positive(2e4, "m/s"),
+        "max_speed_mps": _positive(2e4, "m/s"),
+        "burn_time_s": _at_least_zero(3600.0, "s"),
+        "max_target_speed_mps": _positive(1e5, "m/s"),
+        "length_m": _positive(100.0, "m"),
+        "diameter_m": _positive(20.0, "m"),
+        "mass_kg": _positive(1e6, "kg"),
+        "pk": _at_least_zero(1.0, ""),
+    }
 
     envelopes: dict[EnvelopeClass, Envelope]
     average_speed_mps: Figure
@@ -236,12 +334,22 @@ class Missile(Entity):
 class Launcher(Entity):
     """A transporter-erector-launcher."""
 
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "missiles_per_launcher": _count(1, 1000),
+        "reload_time_s": _at_least_zero(1e6, "s"),
+    }
+
     missiles_per_launcher: Figure
     reload_time_s: Figure
 
 
 class CommandPost(Entity):
     """A command post that fuses tracks and assigns engagements."""
+
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "tracks_handled": _count(1, 1e6),
+        "processing_delay_s": _at_least_zero(3600.0, "s"),
+    }
 
     tracks_handled: Figure | None = None
     processing_delay_s: Figure
@@ -252,6 +360,17 @@ class System(Entity):
 
     ``loadout`` is the default missile load of one battalion (fire unit), missile id -> count.
     """
+
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "loadout": _count(0, 1e4),
+        "battalions_per_regiment": _count(1, 1000),
+        "launchers_per_battalion": _count(1, 1000),
+        "advertised_range_m": _positive(1e7, "m"),
+        "reaction_time_s": _at_least_zero(3600.0, "s"),
+        "min_launch_interval_s": _at_least_zero(3600.0, "s"),
+        "targets_engaged": _count(1, 1e4),
+        "missiles_guided": _count(1, 1e5),
+    }
 
     operators: tuple[str, ...] = ()
     command_post: str | None = None
@@ -272,6 +391,15 @@ class System(Entity):
 class Target(Entity):
     """An air target: radar cross-section, fluctuation model, typical speed and altitudes."""
 
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "rcs_m2": _positive(1e6, "m²"),
+        "speed_mps": _positive(2e4, "m/s"),
+        "max_speed_mps": _positive(1e5, "m/s"),
+        "altitude_m": _at_least_zero(1e6, "m"),
+        "min_altitude_m": _at_least_zero(1e6, "m"),
+        "max_altitude_m": _at_least_zero(1e6, "m"),
+    }
+
     target_class: TargetClass
     rcs_m2: Figure
     swerling: Figure
@@ -291,6 +419,11 @@ class Target(Entity):
 
 class Site(Entity):
     """A publicly reported location (city or base level)."""
+
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "latitude_deg": Bounds(-90.0, 90.0, unit="°"),
+        "longitude_deg": Bounds(-180.0, 180.0, unit="°"),
+    }
 
     latitude_deg: Figure
     longitude_deg: Figure
