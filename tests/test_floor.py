@@ -151,10 +151,14 @@ def test_integer_terrain_with_nodata() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"mast_m": -1.0}, "mast height must be non-negative"),
-        ({"k": 0.0}, "k-factor must be positive"),
-        ({"max_range_m": 0.0}, "maximum range must be positive"),
+        ({"mast_m": -1.0}, r"mast height must lie in \[0, 200\] m"),
+        ({"mast_m": float("nan")}, r"mast height must lie in \[0, 200\] m"),
+        ({"k": 0.0}, "k-factor must be positive and finite"),
+        ({"k": float("inf")}, "k-factor must be positive and finite"),
+        ({"max_range_m": 0.0}, "maximum range must be positive and finite"),
+        ({"max_range_m": float("inf")}, "maximum range must be positive and finite"),
         ({"x": -500.0}, "lies outside the terrain grid"),
+        ({"x": float("nan")}, "must be finite"),
     ],
 )
 def test_bad_input(kwargs: dict[str, float], message: str) -> None:

@@ -1,20 +1,64 @@
-"""Write files so that a failure never leaves a half-written result in place."""
+"""Write files so that a failure never leaves a half-written result in place, and never over an input."""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+
+from iadsim.errors import InputError
+
+#: Identities (see :func:`_identities`) of the files the running command reads: never written over.
+_INPUTS: ContextVar[frozenset[tuple[object, ...]]] = ContextVar("iadsim_inputs", default=frozenset())
+
+
+def _identities(path: Path) -> set[tuple[object, ...]]:
+    """What makes two paths the same file: the resolved path (through symbolic links) and, for a file
+    that exists, its device and inode (through hard links too)."""
+    out: set[tuple[object, ...]] = {("path", str(Path(path).expanduser().resolve()))}
+    try:
+        st = os.stat(path)
+    except OSError:
+        return out
+    out.add(("inode", st.st_dev, st.st_ino))
+    return out
+
+
+@contextmanager
+def inputs(paths: Iterable[Path | str | None]) -> Iterator[None]:
+    """While inside, :func:`atomic_path` refuses to write over any of ``paths`` (the files a command
+    reads); folders and ``None`` are ignored. Context-local: threads started inside must run in a copy of
+    the context (``contextvars.copy_context().run``) to keep the protection."""
+    ids: set[tuple[object, ...]] = set()
+    for p in paths:
+        if p is not None and not Path(p).is_dir():
+            ids |= _identities(Path(p))
+    token = _INPUTS.set(_INPUTS.get() | ids)
+    try:
+        yield
+    finally:
+        _INPUTS.reset(token)
+
+
+def check_not_input(path: Path) -> None:
+    """Raise :class:`InputError` if ``path`` is one of the running command's inputs (:func:`inputs`)."""
+    protected = _INPUTS.get()
+    if protected and _identities(path) & protected:
+        raise InputError(f"{path}: is one of this command's inputs; write the output somewhere else")
 
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename.
 
-    On an exception the temporary file is removed and any existing ``path`` is left untouched.
+    On an exception the temporary file is removed and any existing ``path`` is left untouched. A ``path``
+    that is one of the running command's inputs is refused before anything is written
+    (:func:`check_not_input`).
     """
+    check_not_input(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # A fresh name that the writer creates itself. (A file made beforehand, as ``tempfile.mkstemp`` does,
     # is opened with truncation by writers such as GDAL; ext4 then allocates the new data's blocks at once

@@ -212,6 +212,15 @@ class Scenario(_Model):
     coverage: CoverageSpec = CoverageSpec()
     source: str | None = Field(default=None, exclude=True)
     digest: str = Field(default="", exclude=True)
+    lines: dict[str, int] = Field(default_factory=dict, exclude=True)
+
+    def where(self, field: str = "") -> str:
+        """``file:line`` of a top-level field (``terrain``) of the file the scenario came from, for errors
+        found after it was read; ``""`` for a scenario made in code."""
+        if not self.source:
+            return ""
+        line = self.lines.get(field)
+        return f"{self.source}:{line}" if line else self.source
 
     @field_validator("step_s")
     @classmethod
@@ -287,7 +296,8 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
     if problems:
         raise ScenarioError("\n".join(problems))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return scenario.model_copy(update={"source": str(path), "digest": digest})
+    lines = {key: line for key in doc.data if (line := doc.line_of([key])) is not None}
+    return scenario.model_copy(update={"source": str(path), "digest": digest, "lines": lines})
 
 
 def _check_against_catalog(doc: YamlDocument, sc: Scenario, cat: Catalog) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import sys
 from collections.abc import Iterable, Sequence
@@ -13,6 +14,7 @@ from rich.markup import escape
 
 from iadsim.cli._common import err_console, state
 from iadsim.errors import IadsimError
+from iadsim.limits import DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_STEPS, Limits, use
 
 app = typer.Typer(
     name="iadsim",
@@ -62,7 +64,7 @@ def _command_named(argv: Sequence[str]) -> str | None:
     """The command a command line names (its first word that is not a root option), if it is one."""
     args = iter(argv)
     for arg in args:
-        if arg == "--catalog":
+        if arg in ("--catalog", "--max-memory-gb", "--max-steps"):
             next(args, None)
         elif not arg.startswith("-"):
             return arg if arg in COMMANDS else None
@@ -87,24 +89,52 @@ def _root(
             help="Extra catalog YAML file or folder; its ids replace built-in ones.",
         ),
     ] = None,
+    max_memory_gb: Annotated[
+        float,
+        typer.Option(
+            "--max-memory-gb",
+            metavar="GB",
+            help="Memory a command may plan for; it refuses larger work before starting.",
+        ),
+    ] = DEFAULT_MAX_MEMORY_BYTES / 2**30,
+    max_steps: Annotated[
+        int,
+        typer.Option("--max-steps", metavar="N", help="Time steps and radar scans one engine run may take."),
+    ] = DEFAULT_MAX_STEPS,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
+    from iadsim.cli._common import in_range
+
     state.extra_catalogs = list(catalog_paths or [])
+    in_range("--max-memory-gb", max_memory_gb, 0, 1e6, low_open=True)
+    in_range("--max-steps", max_steps, 1, 1e12)
+    use(Limits(memory_bytes=max_memory_gb * 2**30, steps=max_steps))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI; bad input is a message on stderr and exit code 2, never a traceback."""
+    """Entry point: run the CLI; bad input (and a path that cannot be read or written) is a message on
+    stderr and exit code 2, never a traceback."""
     args = sys.argv[1:] if argv is None else list(argv)
     name = _command_named(args)
     register(COMMANDS if name is None else (name,))
+    # each command in a context of its own: what it sets there (its limits, its inputs) ends with it
+    return contextvars.copy_context().run(_run, args)
+
+
+def _run(args: list[str]) -> int:
     try:
         app(args=args, prog_name="iadsim")
     except SystemExit as exc:  # raised by the command-line framework on exit, with the status
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except IadsimError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        return 2
+    except OSError as exc:  # a path the command cannot read or write: unwritable, a folder, a full disk
+        where = f"{exc.filename}: " if exc.filename else ""
+        message = f"{where}{exc.strerror or exc}"
+        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
         return 2
     return 0
 

@@ -35,6 +35,33 @@ def get_catalog() -> Catalog:
     return default_catalog()
 
 
+def in_range(
+    option: str, value: float | None, low: float, high: float, low_open: bool = False, high_open: bool = False
+) -> None:
+    """Refuse (exit 2) an option's number outside ``[low, high]`` (ends open as told), or not finite."""
+    if value is None:
+        return
+    low_ok = value > low if low_open else value >= low
+    high_ok = value < high if high_open else value <= high
+    if not (math.isfinite(value) and low_ok and high_ok):
+        from iadsim.errors import InputError
+
+        def fmt(v: float) -> str:
+            return f"{v}" if isinstance(v, int) else f"{v:g}"
+
+        opening, closing = "(" if low_open else "[", ")" if high_open else "]"
+        raise InputError(f"{option}: must lie in {opening}{fmt(low)}, {fmt(high)}{closing}, got {fmt(value)}")
+
+
+def input_files(*paths: str | Path | None) -> list[Path]:
+    """The files among ``paths`` (terrain names such as ``globe`` are not), and the catalog files given
+    with ``--catalog``: what a command reads and must never write over."""
+    out = [Path(p) for p in paths if p is not None and Path(p).is_file()]
+    for extra in state.extra_catalogs:
+        out += sorted(extra.glob("*.y*ml")) if extra.is_dir() else [extra]
+    return out
+
+
 def print_json(obj: Any) -> None:
     """Print ``obj`` as JSON on standard output (NaN and infinities become null)."""
     typer.echo(json.dumps(_clean(obj), indent=2, ensure_ascii=False))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import atexit
+import contextvars
 import gc
+import math
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from iadsim.cli._common import JsonOption, console, print_json
+from iadsim.cli._common import JsonOption, console, in_range, input_files, print_json
 from iadsim.errors import InputError
 
 if TYPE_CHECKING:
@@ -31,9 +33,10 @@ def parse_pair(text: str, option: str) -> tuple[float, float]:
     """Two comma-separated numbers, e.g. ``40.076,32.566``."""
     parts = text.replace(" ", "").split(",")
     try:
-        if len(parts) != 2:
+        a, b = (float(x) for x in parts)  # (anything but two numbers is a ValueError)
+        if not (math.isfinite(a) and math.isfinite(b)):
             raise ValueError
-        return float(parts[0]), float(parts[1])
+        return a, b
     except ValueError:
         raise InputError(f"{option}: expected two numbers separated by a comma, got {text!r}") from None
 
@@ -108,10 +111,20 @@ def floor(
     if gc.freeze not in _at_exit:
         atexit.register(gc.freeze)
         _at_exit.add(gc.freeze)
+    from iadsim._atomic import check_not_input, inputs
+
+    in_range("--mast", mast, 0, 200)
+    in_range("--k", k, 0, 100, low_open=True)
+    in_range("--max-range-km", max_range_km, 0, 2000, low_open=True)
+    in_range("--cell-m", cell_m, 1, 100_000)
+    if out.is_dir():
+        raise InputError(f"--out: {out} is a folder; give the name of the GeoTIFF to write")
     gc_enabled = gc.isenabled()
     gc.disable()
     try:
-        _floor(site, out, dem, mast, site_crs, k, max_range_km, cell_m, compress, json_)
+        with inputs(input_files(dem)):
+            check_not_input(out)
+            _floor(site, out, dem, mast, site_crs, k, max_range_km, cell_m, compress, json_)
     finally:
         if gc_enabled:
             gc.enable()
@@ -169,6 +182,7 @@ def _floor(
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:  # GDAL writes without the GIL; summarise meanwhile
             written = pool.submit(
+                contextvars.copy_context().run,  # (the writer checks it is not writing over an input)
                 write_geotiff,
                 result.agl,
                 out,
@@ -267,9 +281,10 @@ def map_(
     Writes floors and coverage as GeoTIFF, polygons as GeoJSON and KML, PNG maps, and prints the ring vs
     real table: the advertised ring's area against the area actually covered, per target and altitude.
     """
+    from iadsim._atomic import inputs
     from iadsim.cli._common import get_catalog
     from iadsim.coverage.study import run_coverage
-    from iadsim.scenario import Altitude, CoverageSpec, Scenario, Unit, resolve_scenario
+    from iadsim.scenario import MAX_ALTITUDE_M, Altitude, CoverageSpec, Scenario, Unit, resolve_scenario
     from iadsim.terrain import open_terrain
 
     cat = get_catalog()
@@ -298,6 +313,9 @@ def map_(
                 Unit(name=f"{system}-{i + 1}", system=system, position=(lat, lon), facing_deg=facing)
             )
         sc = Scenario(version=1, name=f"{system} coverage", units=tuple(units))
+    in_range("--pd", pd, 0, 1, low_open=True, high_open=True)
+    in_range("--k", k, 0.5, 100)
+    in_range("--cell-m", cell_m, 10, 100_000)
     updates: dict[str, object] = {}
     if pd is not None:
         updates["pd"] = pd
@@ -307,10 +325,10 @@ def map_(
         updates["cell_m"] = cell_m
     if updates:
         sc = sc.model_copy(update={"coverage": CoverageSpec(**{**sc.coverage.model_dump(), **updates})})
-    if pd is not None and not 0 < pd < 1:
-        raise InputError(f"--pd: must lie strictly between 0 and 1, got {pd}")
     alts = None
     if altitude:
+        for a in altitude:
+            in_range("--altitude", a, 0, MAX_ALTITUDE_M)
         alts = [Altitude(**{"amsl" if amsl else "agl": a}) for a in altitude]
     if target:
         for t in target:
@@ -320,7 +338,10 @@ def map_(
     if scenario is None and not altitude:
         alts = [Altitude(agl=50), Altitude(agl=1000), Altitude(agl=10000)]
     ter = open_terrain(terrain or sc.terrain)
-    with console.status("computing coverage...") as status:
+    with (
+        inputs(input_files(sc.source, terrain or sc.terrain)),
+        console.status("computing coverage...") as status,
+    ):
         result = run_coverage(sc, cat, out, target, alts, ter, progress=lambda m: status.update(m))
     if json_:
         print_json(result.as_dict())

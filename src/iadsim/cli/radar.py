@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from iadsim.cli._common import JsonOption, console, get_catalog, km, print_json
+from iadsim.cli._common import JsonOption, console, get_catalog, in_range, input_files, km, print_json
 from iadsim.errors import InputError
 
 
@@ -53,18 +53,17 @@ def radar(
         sw = int(tgt.swerling.value) if swerling is None else swerling
     else:
         assert rcs is not None
-        if not rcs > 0:
-            raise InputError(f"--rcs: must be positive, got {rcs}")
+        in_range("--rcs", rcs, 0, 1e6, low_open=True)
         rcs_m2, label, sw = rcs, f"RCS {rcs:g} m²", 1 if swerling is None else swerling
     if sw not in physics.detection.SWERLING_CASES:
         raise InputError(f"--swerling: must be 0, 1, 2, 3 or 4, got {sw}")
     if not 0 < pd < 1:
         raise InputError(f"--pd: must lie strictly between 0 and 1, got {pd}")
-    if not k > 0:
-        raise InputError(f"--k: must be positive, got {k}")
+    in_range("--k", k, 0, 100, low_open=True)
+    in_range("--mast", mast, 0, 200)
     alts = np.asarray(altitude or [50.0, 1000.0, 10000.0], dtype=float)
-    if np.any(alts < 0):
-        raise InputError(f"--altitude: must be non-negative, got {alts.tolist()}")
+    for a in alts.tolist():
+        in_range("--altitude", a, 0, 100_000)
     model = RadarModel.from_catalog(entry, mast)
     rows = model.detection_ranges(target or f"rcs-{rcs_m2:g}", rcs_m2, sw, alts.tolist(), pd, k)
     free = rows[0].free_space_m
@@ -82,13 +81,16 @@ def radar(
         cov = physics.vertical_coverage(
             free, model.mast_height_m, model.min_elevation_rad, model.max_elevation_rad, k
         )
-        blake_chart(
-            png,
-            f"{entry.name}: vertical coverage against {label}, Pd {pd:g}",
-            [(f"Pd {pd:g}, Pfa {model.pfa:g}, Swerling {sw}", cov)],
-            model.mast_height_m,
-            k,
-        )
+        from iadsim._atomic import atomic_path, inputs
+
+        with inputs(input_files()), atomic_path(png) as tmp:
+            blake_chart(
+                tmp,
+                f"{entry.name}: vertical coverage against {label}, Pd {pd:g}",
+                [(f"Pd {pd:g}, Pfa {model.pfa:g}, Swerling {sw}", cov)],
+                model.mast_height_m,
+                k,
+            )
     if json_:
         print_json(
             {

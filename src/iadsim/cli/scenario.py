@@ -7,16 +7,23 @@ from typing import Annotated
 
 import typer
 
-from iadsim.cli._common import JsonOption, console, get_catalog, print_json
+from iadsim.cli._common import JsonOption, console, get_catalog, in_range, print_json
+
+#: Largest seed (the store keeps seeds as signed 64-bit integers).
+MAX_SEED = 2**63 - 1
 
 
 def validate(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")], json_: JsonOption = False
 ) -> None:
-    """Check a scenario file: every problem is reported with its file, line and field."""
+    """Check a scenario file: every problem is reported with its file, line and field; a scenario that
+    validates also runs (its terrain opens, its deployment holds, its world fits the limits)."""
     from iadsim.scenario import load_scenario
+    from iadsim.sim.world import plan_world
 
-    sc = load_scenario(file, get_catalog())
+    cat = get_catalog()
+    sc = load_scenario(file, cat)
+    plan_world(sc, cat)
     threats = sum(r.count for r in sc.raids)
     if json_:
         print_json(
@@ -69,7 +76,7 @@ def scenarios(json_: JsonOption = False) -> None:
 
 def run(
     scenario: Annotated[str, typer.Argument(help="Scenario file or built-in name.")],
-    seed: Annotated[int, typer.Option(help="Seed of the run's random numbers.")] = 1,
+    seed: Annotated[int, typer.Option(help=f"Seed of the run's random numbers, 0 to {MAX_SEED}.")] = 1,
     out: Annotated[Path | None, typer.Option(help="DuckDB results file to add the run to.")] = None,
     events: Annotated[bool, typer.Option(help="Store the events log with the run.")] = True,
     json_: JsonOption = False,
@@ -82,6 +89,7 @@ def run(
     from iadsim.sim.world import build_world
     from iadsim.store import RunStore, manifest
 
+    in_range("--seed", seed, 0, MAX_SEED)
     cat = get_catalog()
     sc = resolve_scenario(scenario, cat)
     with console.status(f"building the world of {sc.name} (terrain, radar floors)..."):

@@ -16,6 +16,7 @@ experiments", 6th Int. Symp. on Spatial Data Handling (1994); GDAL ``gdal_viewsh
 
 from __future__ import annotations
 
+import math
 import mmap
 import os
 import sys
@@ -32,6 +33,7 @@ from pyproj import Transformer
 
 from iadsim import physics
 from iadsim.errors import InputError
+from iadsim.limits import check_memory
 from iadsim.terrain import GeoTiffTerrain, Terrain
 from iadsim.terrain.grid import WGS84, Grid
 
@@ -41,6 +43,11 @@ FloatArray = NDArray[np.float64]
 MAX_CENTRAL_ANGLE = 0.3
 #: Integer nodata values below this (m) can never block a line of sight and are left in place for speed.
 LOWEST_NODATA_M = -1000.0
+#: Highest antenna above the ground, m.
+MAX_MAST_M = 200.0
+#: Memory of a radar floor per cell, bytes: the terrain window (as read, up to float64), the float32
+#: floor, and the sweeps' lines.
+FLOOR_BYTES_PER_CELL = 20
 
 
 @dataclass(frozen=True)
@@ -85,18 +92,20 @@ class Floor:
 
 
 def _checked(
-    dem: Grid, x: float, y: float, mast_m: float, k: float, max_range_m: float
+    dem: Grid, x: float, y: float, mast_m: float, k: float, max_range_m: float, nodata: float | None = None
 ) -> tuple[int, int, float]:
     if dem.is_geographic:
         raise InputError(
             "the radar floor needs a projected grid in metres; resample geographic terrain first"
         )
-    if not mast_m >= 0:
-        raise InputError(f"mast height must be non-negative, got {mast_m} m")
-    if not k > 0:
-        raise InputError(f"k-factor must be positive, got {k}")
-    if not max_range_m > 0:
-        raise InputError(f"maximum range must be positive, got {max_range_m} m")
+    if not 0 <= mast_m <= MAX_MAST_M:
+        raise InputError(f"mast height must lie in [0, {MAX_MAST_M:g}] m, got {mast_m} m")
+    if not 0 < k < math.inf:
+        raise InputError(f"k-factor must be positive and finite, got {k}")
+    if not 0 < max_range_m < math.inf:
+        raise InputError(f"maximum range must be positive and finite, got {max_range_m} m")
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise InputError(f"the site ({x}, {y}) must be finite")
     row, col = dem.index_of(x, y)
     rows, cols = dem.shape
     if not (0 <= row < rows and 0 <= col < cols):
@@ -106,8 +115,11 @@ def _checked(
             f"[{left:.1f}, {right:.1f}] x [{bottom:.1f}, {top:.1f}] ({dem.crs.name})"
         )
     ground = float(dem.values[row, col])
-    if not np.isfinite(ground):
-        raise InputError(f"the terrain has no data at the site ({x:.1f}, {y:.1f})")
+    if not np.isfinite(ground) or (nodata is not None and ground == nodata):
+        raise InputError(
+            f"the terrain has no data at the site ({x:.1f}, {y:.1f}) ({dem.source or 'terrain'}): a void "
+            "in the DEM; move the site or fill the void"
+        )
     return row, col, ground
 
 
@@ -126,7 +138,7 @@ def radar_floor(
     ``nodata`` marks missing terrain in integer grids (float grids use NaN). The result covers the window
     of the terrain grid within ``max_range_m`` of the antenna (clipped to the grid), on the same cells.
     """
-    row, col, ground = _checked(dem, x, y, mast_m, k, max_range_m)
+    row, col, ground = _checked(dem, x, y, mast_m, k, max_range_m, nodata)
     sx, sy = dem.cell_size
     rows, cols = dem.shape
     r_lo, r_hi = (
@@ -136,6 +148,10 @@ def radar_floor(
     c_lo, c_hi = (
         max(0, col - int(np.ceil(max_range_m / sx))),
         min(cols, col + int(np.ceil(max_range_m / sx)) + 1),
+    )
+    check_memory(
+        f"a radar floor over {r_hi - r_lo:,} x {c_hi - c_lo:,} cells",
+        (r_hi - r_lo) * (c_hi - c_lo) * FLOOR_BYTES_PER_CELL,
     )
     z = dem.values[r_lo:r_hi, c_lo:c_hi]
     if nodata is not None and nodata > LOWEST_NODATA_M:
@@ -221,7 +237,13 @@ def geotiff_floor(
         if not (0 <= r < terrain.shape[0] and 0 <= c < terrain.shape[1]):
             raise InputError(f"the site ({x:.1f}, {y:.1f}) lies outside the DEM {terrain.path}")
         # exactly the window radar_floor sweeps, so that it needs no contiguous copy
+        if not max_range_m < math.inf:
+            raise InputError(f"maximum range must be finite, got {max_range_m} m")
         nr, nc = int(np.ceil(max_range_m / sy)), int(np.ceil(max_range_m / sx))
+        check_memory(
+            f"a radar floor over {2 * nr + 1:,} x {2 * nc + 1:,} cells of {terrain.path.name}",
+            (2 * nr + 1) * (2 * nc + 1) * FLOOR_BYTES_PER_CELL,
+        )
         window, nodata = terrain.read_window(r - nr, c - nc, 2 * nr + 1, 2 * nc + 1)
         return radar_floor(window, x, y, mast_m, k, max_range_m, nodata=nodata)
     lon, lat = x, y

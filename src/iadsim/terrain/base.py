@@ -16,7 +16,11 @@ from rasterio.enums import Resampling
 from rasterio.warp import reproject, transform_bounds
 
 from iadsim.errors import IadsimError
+from iadsim.limits import check_memory
 from iadsim.terrain.grid import WGS84, Grid, local_crs, local_grid_spec
+
+#: Memory of a resampled terrain grid per cell, bytes (the float64 heights and the resampling's buffers).
+GRID_BYTES_PER_CELL = 24
 
 #: Metres per degree of latitude on a sphere of the mean earth radius (6 371 008.8 m); used only to
 #: express nominal resolutions and margins in metres.
@@ -212,7 +216,9 @@ class Terrain(ABC):
         if not self.covers(lat, lon):
             raise TerrainError(self.not_covered_message(lat, lon))
         cell = float(cell_m) if cell_m is not None else float(self.resolution_m)
-        if not (cell > 0 and radius_m > 0):
-            raise TerrainError(f"radius ({radius_m} m) and cell size ({cell} m) must be positive")
+        if not (cell > 0 and radius_m > 0 and math.isfinite(cell) and math.isfinite(radius_m)):
+            raise TerrainError(f"radius ({radius_m} m) and cell size ({cell} m) must be positive and finite")
+        n = 2 * math.ceil(radius_m / cell) + 1
+        check_memory(f"a terrain grid of {n:,} x {n:,} cells of {cell:g} m", n * n * GRID_BYTES_PER_CELL)
         transform, shape = local_grid_spec(radius_m, cell)
         return self.resample(transform, shape, local_crs(lat, lon))
