@@ -213,7 +213,7 @@ def _floor(
                 "terrain": terrain.identity,
                 "crs": result.agl.crs.to_string(),
                 "shape": [rows, cols],
-                "cell_size_m": list(result.agl.cell_size),
+                "cell_size_m": list(result.agl.cell_size_m),
                 "antenna_amsl_m": result.antenna_amsl_m,
                 "cells_in_range": in_range,
                 "visible_at_ground_fraction_sampled": at_ground,

@@ -27,7 +27,7 @@ from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
 from iadsim.coverage.export import transform_geometry
-from iadsim.terrain.grid import WGS84, Grid
+from iadsim.terrain.grid import WGS84, Grid, metres_per_unit
 
 SEA = "sea / no country"
 """Key of :func:`area_by_country` for covered cells outside every country polygon."""
@@ -148,7 +148,7 @@ def cell_areas_km2(grid: Grid) -> NDArray[np.float64]:
         zone = _zone_area_per_radian(edges, a, e2)
         row_area = np.abs(np.diff(zone)) * math.radians(dx) / 1e6
         return np.repeat(row_area[:, None], cols, axis=1)
-    unit = grid.crs.axis_info[0].unit_conversion_factor if grid.crs.axis_info else 1.0
+    unit = metres_per_unit(grid.crs)
     plane_km2 = dx * dy * unit * unit / 1e6
     x, y = grid.cell_centres()
     ny, nx = min(rows, _FACTOR_SAMPLES), min(cols, _FACTOR_SAMPLES)

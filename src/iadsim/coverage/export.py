@@ -36,7 +36,7 @@ from shapely.geometry import (
 from shapely.geometry.base import BaseGeometry
 
 from iadsim._atomic import atomic_path
-from iadsim.terrain.grid import WGS84, Grid
+from iadsim.terrain.grid import WGS84, Grid, metres_per_unit
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 COORD_DECIMALS = 6
@@ -97,8 +97,7 @@ def _metres_to_crs_units(crs: CRS, metres: float) -> float:
     """A length in metres expressed in the units of ``crs`` (degrees of latitude for geographic CRSs)."""
     if crs.is_geographic:
         return metres / METRES_PER_DEGREE
-    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-    return metres / (factor or 1.0)
+    return metres / metres_per_unit(crs)
 
 
 def mask_to_polygons(

@@ -35,7 +35,7 @@ from iadsim import physics
 from iadsim.errors import InputError
 from iadsim.limits import check_memory
 from iadsim.terrain import GeoTiffTerrain, Terrain
-from iadsim.terrain.grid import WGS84, Grid
+from iadsim.terrain.grid import WGS84, Grid, metres_per_unit
 
 FloatArray = NDArray[np.float64]
 
@@ -132,14 +132,15 @@ def radar_floor(
     max_range_m: float = 400e3,
     nodata: float | None = None,
 ) -> Floor:
-    """Radar floor of an antenna ``mast_m`` above the ground at (x, y) in the grid's CRS (metres).
+    """Radar floor of an antenna ``mast_m`` above the ground at (x, y) in the grid's CRS (any linear unit:
+    cell sizes are converted to metres by the CRS's own factor).
 
     The antenna stands at the centre of the cell containing (x, y), ``mast_m`` above that cell's terrain.
     ``nodata`` marks missing terrain in integer grids (float grids use NaN). The result covers the window
     of the terrain grid within ``max_range_m`` of the antenna (clipped to the grid), on the same cells.
     """
     row, col, ground = _checked(dem, x, y, mast_m, k, max_range_m, nodata)
-    sx, sy = dem.cell_size
+    sx, sy = dem.cell_size_m
     rows, cols = dem.shape
     r_lo, r_hi = (
         max(0, row - int(np.ceil(max_range_m / sy))),
@@ -231,7 +232,8 @@ def geotiff_floor(
     if not max_range_m > 0:
         raise InputError(f"maximum range must be positive, got {max_range_m} m")
     if not terrain.crs.is_geographic:
-        sx, sy = float(terrain.transform.a), float(-terrain.transform.e)
+        unit = metres_per_unit(terrain.crs)
+        sx, sy = float(terrain.transform.a) * unit, float(-terrain.transform.e) * unit
         col, row = ~terrain.transform @ (x, y)
         r, c = int(np.floor(row)), int(np.floor(col))
         if not (0 <= r < terrain.shape[0] and 0 <= c < terrain.shape[1]):
@@ -429,7 +431,7 @@ def reference_floor(
     """
     re = physics.effective_earth_radius_m(k)
     z = np.asarray(dem.values, dtype=np.float64)
-    sx, sy = dem.cell_size
+    sx, sy = dem.cell_size_m
     rows, cols = z.shape
     out = np.empty(len(cells))
     for n, (tr, tc) in enumerate(np.asarray(cells)):

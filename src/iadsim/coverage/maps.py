@@ -41,7 +41,7 @@ class CellGeometry:
 
 def ground_distance_m(grid: Grid, row: int, col: int) -> FloatArray:
     """Planar distance (m) of every cell centre of ``grid`` from the centre of cell (row, col)."""
-    sx, sy = grid.cell_size
+    sx, sy = grid.cell_size_m
     rows, cols = grid.shape
     dx = (np.arange(cols) - col) * sx
     dy = (np.arange(rows) - row) * sy
@@ -91,7 +91,7 @@ def _visible_cells(
     rows, cols = np.nonzero(visible)
     z = np.asarray(terrain[rows, cols], dtype=np.float64)
     height = z + altitude_m if reference == "agl" else np.full(z.shape, float(altitude_m))
-    sx, sy = floor.agl.cell_size
+    sx, sy = floor.agl.cell_size_m
     ground = np.hypot((rows - floor.row) * sy, (cols - floor.col) * sx)
     return (rows, cols), height, ground
 
@@ -116,7 +116,7 @@ def _detected(
 ) -> tuple[tuple[NDArray[np.intp], NDArray[np.intp]], FloatArray, FloatArray]:
     cells, height, ground = _visible_cells(floor, altitude_m, reference)
     if radar.sector_rad < 2 * np.pi:
-        sx, sy = floor.agl.cell_size
+        sx, sy = floor.agl.cell_size_m
         east, north = (cells[1] - floor.col) * sx, (floor.row - cells[0]) * sy
         inside = physics.in_azimuth_sector(east, north, facing_rad, radar.sector_rad)
         cells, height, ground = (cells[0][inside], cells[1][inside]), height[inside], ground[inside]

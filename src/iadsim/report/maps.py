@@ -38,7 +38,7 @@ from shapely.geometry.base import BaseGeometry  # noqa: E402
 from iadsim._atomic import atomic_path  # noqa: E402
 from iadsim.coverage.areas import BORDERS_CREDIT, countries_on_grid  # noqa: E402
 from iadsim.coverage.export import METRES_PER_DEGREE, mask_to_polygons  # noqa: E402
-from iadsim.terrain.grid import WGS84, Grid  # noqa: E402
+from iadsim.terrain.grid import WGS84, Grid, metres_per_unit  # noqa: E402
 
 WIDTH_IN = 10.0
 DPI = 160  # 1600 px wide
@@ -116,7 +116,7 @@ def _view(elevation: Grid) -> _View:
         return _View(
             elevation.crs, elevation.bounds, METRES_PER_DEGREE * math.cos(lat_mid), METRES_PER_DEGREE
         )
-    unit = elevation.crs.axis_info[0].unit_conversion_factor if elevation.crs.axis_info else 1.0
+    unit = metres_per_unit(elevation.crs)
     return _View(elevation.crs, elevation.bounds, unit, unit)
 
 
@@ -424,7 +424,7 @@ def _axis_labels(ax: Any, crs: CRS) -> str:
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
         return "longitude/latitude (WGS84)"
-    unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    unit = metres_per_unit(crs)
     km = FuncFormatter(lambda v, _: f"{v * unit / 1e3:g}")
     ax.xaxis.set_major_formatter(km)
     ax.yaxis.set_major_formatter(km)

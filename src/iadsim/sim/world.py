@@ -286,7 +286,7 @@ class World:
         grid, shared = self.terrain, self._shared
         x, y = self._local(p.lat, p.lon)
         model = p.model
-        half_width = grid.cell_size[0] * (grid.shape[0] // 2)
+        half_width = grid.cell_size_m[0] * (grid.shape[0] // 2)
         reach = min(p.floor_range_m, half_width)
         k = self.scenario.coverage.k
         fkey = (x, y, model.mast_height_m, reach, k)

@@ -1,9 +1,17 @@
-"""Any GeoTIFF DEM (band 1, metres above sea level), geographic or projected, read through rasterio."""
+"""Any GeoTIFF DEM (band 1, heights above sea level), geographic or projected, read through rasterio.
+
+Heights are converted to metres from the unit the file declares: the vertical CRS of a compound CRS, else
+the band's unit (``gdal_edit.py -units``); a file that declares neither is read in metres unless its
+horizontal unit is not the metre (a DEM in US survey feet usually has heights in feet too), which is refused
+as ambiguous. Horizontal distances use the CRS's own unit factor.
+"""
 
 from __future__ import annotations
 
 import math
+import os
 import warnings
+from functools import cache
 from os import PathLike
 from pathlib import Path
 
@@ -13,6 +21,7 @@ import rasterio.errors
 import rasterio.windows
 from affine import Affine
 from pyproj import CRS, Transformer
+from pyproj.database import get_units_map
 from rasterio.warp import transform_bounds
 
 from iadsim.terrain.base import (
@@ -24,7 +33,19 @@ from iadsim.terrain.base import (
     check_bounds,
     format_position,
 )
-from iadsim.terrain.grid import WGS84, Grid
+from iadsim.terrain.grid import WGS84, Grid, metres_per_unit
+
+#: band unit names GDAL writers use besides PROJ's own names and short names
+_UNIT_ALIASES = {
+    "meter": "metre",
+    "meters": "metre",
+    "metres": "metre",
+    "feet": "foot",
+    "international foot": "foot",
+    "ftus": "US survey foot",
+    "us_survey_foot": "US survey foot",
+    "us survey feet": "US survey foot",
+}
 
 
 def _open(path: Path) -> rasterio.DatasetReader:
@@ -39,16 +60,89 @@ def _open(path: Path) -> rasterio.DatasetReader:
         raise TerrainError(f"cannot read the DEM {path}: not a raster file GDAL can open ({exc})") from exc
 
 
-def _read(ds: rasterio.DatasetReader, window: rasterio.windows.Window | None = None) -> np.ndarray:
-    """Band 1 as float32, nodata and masked cells as NaN."""
-    band = ds.read(1, window=window, masked=True)
+@cache
+def _linear_units() -> dict[str, float]:
+    """Metres per unit for every linear unit PROJ knows, by lower-case name and short name."""
+    units: dict[str, float] = {}
+    for name, unit in get_units_map(category="linear").items():
+        units[name.lower()] = float(unit.conv_factor)
+        if unit.proj_short_name:
+            units[unit.proj_short_name.lower()] = float(unit.conv_factor)
+    for alias, name in _UNIT_ALIASES.items():
+        units[alias] = units[name.lower()]
+    return units
+
+
+def _vertical_factor(path: Path, crs: CRS, band_unit: str | None) -> float:
+    """Metres per unit of the heights in band 1: from the vertical CRS, else the band's unit, else metres
+    where the horizontal unit is metres or degrees; a TerrainError where the unit is unknown or ambiguous."""
+    vertical = [sub for sub in crs.sub_crs_list if sub.is_vertical]
+    if vertical:
+        return float(vertical[0].axis_info[0].unit_conversion_factor)
+    if band_unit and band_unit.strip():
+        factor = _linear_units().get(band_unit.strip().lower())
+        if factor is None:
+            raise TerrainError(
+                f"DEM {path}: band 1 declares the height unit {band_unit!r}, which is not a unit of length "
+                "known to PROJ; set it to metres or feet (gdal_edit.py -units m) or convert the file"
+            )
+        return factor
+    horizontal = crs.sub_crs_list[0] if crs.is_compound else crs
+    if not horizontal.is_geographic and metres_per_unit(horizontal) != 1.0:
+        unit = horizontal.axis_info[0].unit_name
+        raise TerrainError(
+            f"DEM {path}: its heights declare no unit and its coordinates are in {unit}, so the heights "
+            f"may be in {unit} too; declare the height unit (gdal_edit.py -units m, or -units ft) or "
+            "convert the file"
+        )
+    return 1.0
+
+
+def _check_blocks(ds: rasterio.DatasetReader, path: Path, window: rasterio.windows.Window) -> None:
+    """Refuse an uncompressed file whose blocks in ``window`` run past its end (a truncated file): GDAL's
+    direct I/O reads the missing bytes as zeros without an error. Compressed blocks fail to decode instead."""
+    if ds.compression is not None:
+        return
+    size = os.stat(path).st_size
+    bh, bw = ds.block_shapes[0]
+    rows = range(int(window.row_off) // bh, (int(window.row_off + window.height) - 1) // bh + 1)
+    cols = range(int(window.col_off) // bw, (int(window.col_off + window.width) - 1) // bw + 1)
+    for i in rows:
+        for j in cols:
+            offset = ds.get_tag_item(f"BLOCK_OFFSET_{j}_{i}", "TIFF", bidx=1)
+            length = ds.get_tag_item(f"BLOCK_SIZE_{j}_{i}", "TIFF", bidx=1)
+            end = int(offset or 0) + int(length or 0)
+            if offset and int(offset) > 0 and end > size:
+                raise TerrainError(
+                    f"cannot read the DEM {path}: block ({i}, {j}) ends at byte {end:,} but the file has "
+                    f"{size:,} bytes (a truncated file?)"
+                )
+
+
+def _unreadable(path: Path, exc: Exception) -> TerrainError:
+    detail = exc.__cause__ or exc  # GDAL's own message (which block failed) is the cause of rasterio's
+    return TerrainError(
+        f"cannot read the DEM {path}: a block of band 1 is unreadable, the file may be truncated or "
+        f"corrupt ({detail})"
+    )
+
+
+def _read(
+    ds: rasterio.DatasetReader, path: Path, window: rasterio.windows.Window | None = None
+) -> np.ndarray:
+    """Band 1 as float32 in the file's height unit, nodata and masked cells as NaN."""
+    try:
+        band = ds.read(1, window=window, masked=True)
+    except rasterio.errors.RasterioIOError as exc:
+        raise _unreadable(path, exc) from exc
     return np.ma.filled(band.astype(np.float32), np.nan)
 
 
 class GeoTiffTerrain(Terrain):
-    """Heights from a GeoTIFF file in any CRS (band 1, metres; nodata becomes NaN).
+    """Heights from a GeoTIFF file in any CRS (band 1, converted to metres; nodata becomes NaN).
 
-    The file must carry a CRS and a north-up transform without rotation.
+    The file must carry a CRS and a north-up transform without rotation. :attr:`crs` is the horizontal
+    CRS (of a compound one), :attr:`z_to_m` the metres per unit of the file's heights.
     """
 
     def __init__(self, path: str | PathLike[str]) -> None:
@@ -63,7 +157,9 @@ class GeoTiffTerrain(Terrain):
                 raise TerrainError(f"DEM {self.path} is not north-up (transform {tuple(t)[:6]})")
             if ds.count < 1:
                 raise TerrainError(f"DEM {self.path} has no raster band")
-            self.crs: CRS = CRS.from_wkt(ds.crs.to_wkt())
+            crs = CRS.from_wkt(ds.crs.to_wkt())
+            self.z_to_m: float = _vertical_factor(self.path, crs, ds.units[0] if ds.units else None)
+            self.crs: CRS = crs.sub_crs_list[0] if crs.is_compound else crs
             self.transform: Affine = t
             self.shape: tuple[int, int] = (ds.height, ds.width)
             self._rio_crs = ds.crs
@@ -71,7 +167,7 @@ class GeoTiffTerrain(Terrain):
         if self.crs.is_geographic:
             self.resolution_m = dy * M_PER_DEG
         else:
-            self.resolution_m = dy * float(self.crs.axis_info[0].unit_conversion_factor)
+            self.resolution_m = dy * metres_per_unit(self.crs)
         code = self.crs.to_epsg()
         crs_text = f"EPSG:{code}" if code else (self.crs.name or "custom CRS")
         if self.crs.is_geographic:
@@ -84,21 +180,36 @@ class GeoTiffTerrain(Terrain):
     def read(self) -> Grid:
         """The whole file on its own grid (float32 metres, nodata as NaN)."""
         with _open(self.path) as ds:
-            values = _read(ds)
+            values = self._metres(_read(ds, self.path))
         return Grid(values, self.transform, self.crs, self.identity)
+
+    def _metres(self, values: np.ndarray) -> np.ndarray:
+        if self.z_to_m != 1.0:
+            values *= np.float32(self.z_to_m)
+        return values
 
     def read_window(self, row0: int, col0: int, rows: int, cols: int) -> tuple[Grid, float | None]:
         """Cells [row0, row0 + rows) x [col0, col0 + cols) (clipped to the file) in the file's own data type,
-        with the file's nodata value (None if it has none): no conversion, for the fast paths."""
+        with the file's nodata value (None if it has none): no conversion, for the fast paths. Heights in
+        another unit than metres come as float32 metres with NaN for nodata."""
         r0, c0 = max(row0, 0), max(col0, 0)
         r1, c1 = min(row0 + rows, self.shape[0]), min(col0 + cols, self.shape[1])
         if r0 >= r1 or c0 >= c1:
             raise OutsideCoverageError(f"the window starting at cell ({row0}, {col0}) is outside {self.path}")
         # GDAL's direct I/O for uncompressed files reads straight into the array instead of through its
         # block cache (whole strips of the file): 0.08 s instead of 0.18 s for the 100 m floor's 122 MB
+        window = rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
         with rasterio.Env(GTIFF_DIRECT_IO=True), _open(self.path) as ds:
-            values = ds.read(1, window=rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0))
-            nodata = ds.nodata
+            _check_blocks(ds, self.path, window)
+            if self.z_to_m != 1.0:
+                values = self._metres(_read(ds, self.path, window))
+                nodata = None
+            else:
+                try:
+                    values = ds.read(1, window=window)
+                except rasterio.errors.RasterioIOError as exc:
+                    raise _unreadable(self.path, exc) from exc
+                nodata = ds.nodata
         transform = self.transform @ Affine.translation(c0, r0)
         return Grid(values, transform, self.crs, self.identity), None if nodata is None else float(nodata)
 
@@ -130,6 +241,6 @@ class GeoTiffTerrain(Terrain):
             )
         window = rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
         with _open(self.path) as ds:
-            values = _read(ds, window)
+            values = self._metres(_read(ds, self.path, window))
         transform = self.transform @ Affine.translation(col0, row0)
         return Grid(values, transform, self.crs, self.identity)

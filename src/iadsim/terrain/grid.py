@@ -13,6 +13,17 @@ from pyproj import CRS, Transformer
 WGS84 = CRS.from_epsg(4326)
 
 
+def metres_per_unit(crs: CRS) -> float:
+    """Metres per unit of the x axis of a projected ``crs`` (1 for metres, 0.3048006 for US survey feet).
+
+    Geographic CRSs have no such factor (a degree of longitude shrinks with latitude): a ValueError.
+    """
+    if crs.is_geographic:
+        raise ValueError(f"{crs.name} is geographic: its units are degrees, not a length")
+    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    return float(factor or 1.0)
+
+
 @dataclass(frozen=True)
 class Grid:
     """Values on a regular north-up grid.
@@ -42,6 +53,13 @@ class Grid:
     def cell_size(self) -> tuple[float, float]:
         """(x size, y size) of a cell in CRS units, both positive."""
         return (float(self.transform.a), float(-self.transform.e))
+
+    @property
+    def cell_size_m(self) -> tuple[float, float]:
+        """(x size, y size) of a cell in metres, for projected grids (a ValueError for geographic ones)."""
+        unit = metres_per_unit(self.crs)
+        sx, sy = self.cell_size
+        return (sx * unit, sy * unit)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
