@@ -57,6 +57,25 @@ class YamlDocument:
                 return line
         return line
 
+    def lines(self) -> dict[str, int]:
+        """1-based line of every key and list item, by dotted path (``raids.0.route.1.position``)."""
+        out: dict[str, int] = {}
+        stack: list[tuple[str, yaml.Node | None]] = [("", self.root)]
+        while stack:
+            prefix, node = stack.pop()
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode):
+                        path = f"{prefix}{k.value}"
+                        out.setdefault(path, k.start_mark.line + 1)
+                        stack.append((path + ".", v))
+            elif isinstance(node, yaml.SequenceNode):
+                for i, v in enumerate(node.value):
+                    path = f"{prefix}{i}"
+                    out.setdefault(path, v.start_mark.line + 1)
+                    stack.append((path + ".", v))
+        return out
+
     def where(self, loc: Loc) -> str:
         """``file:line`` for a key path (line omitted when unknown)."""
         line = self.line_of(loc)

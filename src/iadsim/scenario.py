@@ -215,8 +215,8 @@ class Scenario(_Model):
     lines: dict[str, int] = Field(default_factory=dict, exclude=True)
 
     def where(self, field: str = "") -> str:
-        """``file:line`` of a top-level field (``terrain``) of the file the scenario came from, for errors
-        found after it was read; ``""`` for a scenario made in code."""
+        """``file:line`` of a field (``terrain``, ``raids.0.route.1.position``) of the file the scenario came
+        from, for errors found after it was read; ``""`` for a scenario made in code."""
         if not self.source:
             return ""
         line = self.lines.get(field)
@@ -296,8 +296,7 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
     if problems:
         raise ScenarioError("\n".join(problems))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    lines = {key: line for key in doc.data if (line := doc.line_of([key])) is not None}
-    return scenario.model_copy(update={"source": str(path), "digest": digest, "lines": lines})
+    return scenario.model_copy(update={"source": str(path), "digest": digest, "lines": doc.lines()})
 
 
 def _check_against_catalog(doc: YamlDocument, sc: Scenario, cat: Catalog) -> list[str]:

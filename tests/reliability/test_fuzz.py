@@ -20,8 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-HERE = Path(__file__).parent
-VALIDATION = HERE.parent / "validation" / "validation-catalog.yaml"
+from tests.reliability.cases import BASE_SCENARIO, VALIDATION
 
 #: Values that break naive code: zero, signs, extremes, non-finite, wrong types.
 NASTY: list[Any] = [
@@ -29,56 +28,6 @@ NASTY: list[Any] = [
     float("nan"), float("inf"), -float("inf"), True, False, None, "", "x", "1e3", "\u00ff\u00fe",
     [], {}, [1, 2], [1, 2, 3], {"a": 1}, [[1, 2]], 359.9, 360, 90.5, -90.5, 181, 1e9,
 ]  # fmt: skip
-
-BASE_SCENARIO: dict[str, Any] = {
-    "version": 1,
-    "name": "fuzz",
-    "terrain": "flat",
-    "duration_s": 240,
-    "step_s": 1.0,
-    "defended_assets": [{"name": "city", "position": [40.0, 33.3], "radius_km": 10}],
-    "units": [
-        {
-            "name": "u",
-            "system": "val-sam",
-            "position": [40.0, 33.0],
-            "mast_m": 10,
-            "facing_deg": 0,
-            "battalions": [
-                {
-                    "name": "b",
-                    "position": [40.0, 33.0],
-                    "launchers": 2,
-                    "missiles": {"val-constant": 4},
-                    "reserve": {"val-constant": 2},
-                }
-            ],
-        }
-    ],
-    "doctrine": {"salvo": 1, "shoot_look_shoot": True, "kill_assessment_s": 5},
-    "options": {"false_alarms_per_scan": 0.5, "hold_s": 12},
-    "raids": [
-        {
-            "name": "r",
-            "target": "val-fighter",
-            "count": 2,
-            "start_s": 0,
-            "interval_s": 5,
-            "speed_mps": 300,
-            "route": [
-                {"position": [40.5, 33.0], "altitude": {"amsl": 5000}},
-                {"position": [40.0, 33.3], "altitude": {"agl": 100}},
-            ],
-        }
-    ],
-    "coverage": {
-        "targets": ["val-fighter"],
-        "altitudes": [{"agl": 100}],
-        "pd": 0.5,
-        "k": 1.3333,
-        "cell_m": 2000,
-    },
-}
 
 
 def _leaf_paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

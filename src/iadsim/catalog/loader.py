@@ -208,7 +208,7 @@ def load_catalog(extra: Sequence[Path] = (), builtin: bool = True) -> Catalog:
                     prev = owner.get(entity.id)
                     if prev is not None and (prev[0] == depth and (depth == 0 or prev[1] == str(doc.path))):
                         raise CatalogError(
-                            f"{doc.where([section, i, 'id'])}: {section}[{i}].id: "
+                            f"{doc.where([section, i, 'id'])}: {section}.{i}.id: "
                             f"id {entity.id!r} is already defined in {prev[1]}"
                         )
                     if prev is not None:
@@ -245,7 +245,7 @@ def _build(
 ) -> Entity:
     loc: list[str | int] = [section, index]
     if not isinstance(raw, dict):
-        raise CatalogError(f"{doc.where(loc)}: {section}[{index}]: expected a mapping, got {raw!r}")
+        raise CatalogError(f"{doc.where(loc)}: {section}.{index}: expected a mapping, got {raw!r}")
     yaml_key: dict[tuple[str, ...], str] = {}
     converted = _resolve(doc, loc, raw, 1.0, sources, yaml_key)
     try:
@@ -279,7 +279,7 @@ def _resolve(
             si_key, key_factor = _si_key(str(key))
             path = [*loc, str(key)]
             if si_key in out:
-                field = f"{path[0]}[{path[1]}]." + ".".join(str(p) for p in path[2:])
+                field = ".".join(str(p) for p in path)
                 first = yaml_key.get((*(str(p) for p in loc[depth:]), si_key), si_key)
                 raise CatalogError(f"{doc.where(path)}: {field}: given twice (as {first} and {key})")
             if si_key != key:
@@ -319,7 +319,7 @@ def _check_references(cat: Catalog, origin: dict[str, tuple[YamlDocument, list[s
     def where(entity_id: str, *field: str | int) -> str:
         doc, loc = origin[entity_id]
         path = [*loc, *field]
-        return f"{doc.where(path)}: {path[0]}[{path[1]}]." + ".".join(str(p) for p in path[2:])
+        return f"{doc.where(path)}: " + ".".join(str(p) for p in path)
 
     def need(table: dict[str, Any], ref: str, what: str, at: str) -> None:
         if ref not in table:

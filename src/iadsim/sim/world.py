@@ -36,7 +36,7 @@ from iadsim.deployment import (
     UnitPlacement,
     deploy,
 )
-from iadsim.errors import IadsimError
+from iadsim.errors import IadsimError, InputError
 from iadsim.interceptors import InterceptorModel
 from iadsim.limits import check_memory, check_steps
 from iadsim.scenario import Scenario, ScenarioError
@@ -393,6 +393,11 @@ class WorldPlan:
     steps: int
     scans: float
     threats: int
+    widest: str = ""  # the scenario field of the point farthest from the grid's centre
+
+    def grid_bytes(self) -> float:
+        """Memory of the resampled terrain."""
+        return self.grid_cells * (GRID_BYTES_PER_CELL + 4)
 
     @property
     def grid_cells(self) -> float:
@@ -404,7 +409,7 @@ class WorldPlan:
         radar geometry of every threat at every step (kept for the runs of a study)."""
         per_step = self.threats * (24 + 9 * len(self.floor_cells))
         return (
-            self.grid_cells * (GRID_BYTES_PER_CELL + 4)
+            self.grid_bytes()
             + sum(self.floor_cells) * FLOOR_BYTES_PER_CELL
             + (self.steps + BLOCK_STEPS) * per_step
         )
@@ -414,11 +419,21 @@ def _plan(scenario: Scenario, dep: Deployment, terrain: Terrain, cell_m: float |
     """The grid a scenario's world needs (see :func:`build_world`), and its steps and scans."""
     lat0 = float(np.mean([u.position[0] for u in scenario.units]))
     lon0 = float(np.mean([u.position[1] for u in scenario.units]))
-    points = [u.position for u in scenario.units]
-    points += [b.position for u in scenario.units for b in u.battalions]
-    points += [a.position for a in scenario.defended_assets]
-    points += [w.position for r in scenario.raids for w in r.route]
-    extent = max(_GEOD.inv(lon0, lat0, p[1], p[0])[2] for p in points)
+    points = {f"units.{i}.position": u.position for i, u in enumerate(scenario.units)}
+    points |= {
+        f"units.{i}.battalions.{j}.position": b.position
+        for i, u in enumerate(scenario.units)
+        for j, b in enumerate(u.battalions)
+    }
+    points |= {f"defended_assets.{i}.position": a.position for i, a in enumerate(scenario.defended_assets)}
+    points |= {
+        f"raids.{i}.route.{j}.position": w.position
+        for i, r in enumerate(scenario.raids)
+        for j, w in enumerate(r.route)
+    }
+    distance = {name: _GEOD.inv(lon0, lat0, p[1], p[0])[2] for name, p in points.items()}
+    widest = max(distance, key=distance.__getitem__)
+    extent = distance[widest]
     reach = max([0.0, *(min(r.floor_range_m, 600e3) for r in dep.radars)])
     cell = float(cell_m or max(terrain.resolution_m / 2, 250.0))
     radius = max(extent, reach) + 2 * cell
@@ -434,19 +449,36 @@ def _plan(scenario: Scenario, dep: Deployment, terrain: Terrain, cell_m: float |
         end_s = max(end_s, raid.start_s + (raid.count - 1) * raid.interval_s + length / speed)
     steps = int(min(end_s, scenario.duration_s) / scenario.step_s) + 1
     scans = sum(min(end_s, scenario.duration_s) / r.scan_period_s for r in dep.radars)
-    return WorldPlan(lat0, lon0, radius, cell, floors, steps, scans, sum(r.count for r in scenario.raids))
+    threats = sum(r.count for r in scenario.raids)
+    return WorldPlan(lat0, lon0, radius, cell, floors, steps, scans, threats, widest)
+
+
+class DemandError(InputError):
+    """A world beyond the limits; ``field`` is the scenario field that makes it so."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def check_demand(plan: WorldPlan) -> None:
     """Refuse (:class:`InputError`) a world that would take more memory, or runs more steps, than the
     limits (:mod:`iadsim.limits`)."""
     n = 2 * math.ceil(plan.radius_m / plan.cell_m) + 1
-    check_memory(
-        f"the scenario's world ({n:,} x {n:,} cells of {plan.cell_m:g} m to reach every unit and route "
-        f"point, {plan.threats:,} threats over {plan.steps:,} steps)",
-        plan.memory_bytes(),
-    )
-    check_steps("the scenario", plan.steps + plan.scans)
+    # the grid is blamed on the point farthest from the units, the rest on the scenario's steps
+    memory_field = plan.widest if plan.grid_bytes() > plan.memory_bytes() / 2 else "step_s"
+    try:
+        check_memory(
+            f"the scenario's world ({n:,} x {n:,} cells of {plan.cell_m:g} m to reach every unit and route "
+            f"point, {plan.threats:,} threats over {plan.steps:,} steps)",
+            plan.memory_bytes(),
+        )
+    except InputError as exc:
+        raise DemandError(str(exc), memory_field) from None
+    try:
+        check_steps("the scenario", plan.steps + plan.scans)
+    except InputError as exc:
+        raise DemandError(str(exc), "step_s") from None
 
 
 def plan_world(scenario: Scenario, catalog: Catalog, terrain: Terrain | None = None) -> WorldPlan:
@@ -467,6 +499,9 @@ def _blamed(scenario: Scenario) -> Iterator[None]:
     except TerrainError as exc:
         where = scenario.where("terrain")
         raise ScenarioError(f"{where}: terrain: {exc}" if where else str(exc)) from None
+    except DemandError as exc:
+        where = scenario.where(exc.field)
+        raise InputError(f"{where}: {exc.field}: {exc}" if where else str(exc)) from None
     except IadsimError as exc:
         where = scenario.where()
         raise type(exc)(f"{where}: {exc}" if where else str(exc)) from None
