@@ -32,15 +32,25 @@ def inputs(paths: Iterable[Path | str | None]) -> Iterator[None]:
     """While inside, :func:`atomic_path` refuses to write over any of ``paths`` (the files a command
     reads); folders and ``None`` are ignored. Context-local: threads started inside must run in a copy of
     the context (``contextvars.copy_context().run``) to keep the protection."""
-    ids: set[tuple[object, ...]] = set()
-    for p in paths:
-        if p is not None and not Path(p).is_dir():
-            ids |= _identities(Path(p))
-    token = _INPUTS.set(_INPUTS.get() | ids)
+    token = _INPUTS.set(_INPUTS.get() | _files(paths))
     try:
         yield
     finally:
         _INPUTS.reset(token)
+
+
+def protect(paths: Iterable[Path | str | None]) -> None:
+    """Add ``paths`` to the inputs of the current context for as long as it lasts (a command line runs
+    each command in a context of its own: what its root options read, every command must not write)."""
+    _INPUTS.set(_INPUTS.get() | _files(paths))
+
+
+def _files(paths: Iterable[Path | str | None]) -> set[tuple[object, ...]]:
+    ids: set[tuple[object, ...]] = set()
+    for p in paths:
+        if p is not None and not Path(p).is_dir():
+            ids |= _identities(Path(p))
+    return ids
 
 
 def check_not_input(path: Path) -> None:

@@ -105,9 +105,11 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
-    from iadsim.cli._common import in_range
+    from iadsim._atomic import protect
+    from iadsim.cli._common import in_range, input_files
 
     state.extra_catalogs = list(catalog_paths or [])
+    protect(input_files())  # no command writes over a catalog it reads
     in_range("--max-memory-gb", max_memory_gb, 0, 1e6, low_open=True)
     in_range("--max-steps", max_steps, 1, 1e12)
     use(Limits(memory_bytes=max_memory_gb * 2**30, steps=max_steps))

@@ -32,6 +32,13 @@ def demo(
     Detection ranges of its radars against every catalog target, what its radars and missiles cover over
     real terrain at Mürted, a Monte Carlo saturation study, and one HTML report of it all.
     """
+    from iadsim.cli._common import in_range
+    from iadsim.errors import InputError
+
+    in_range("--mc-runs", mc_runs, 0, 100_000)
+    in_range("--workers", workers, 0, 1024)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: --out is a file; the demo writes a folder of files")
     from iadsim.demo import run_demo
 
     with console.status("computing detection ranges and charts...") as status:

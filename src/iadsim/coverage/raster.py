@@ -6,17 +6,21 @@ it.)
 
 from __future__ import annotations
 
+import errno
 import math
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import rasterio
+import rasterio.errors
 from pyproj import CRS
 from rasterio.crs import CRS as RioCRS
 
 from iadsim._atomic import atomic_path
+from iadsim.terrain.geotiff import missing_block
 from iadsim.terrain.grid import Grid
 
 
@@ -71,15 +75,45 @@ def write_geotiff(
         profile.update(blockysize=64)  # strips of 64 rows: far fewer write calls than GDAL's default
     all_tags = {"source": grid.source} if grid.source else {}
     all_tags.update(tags or {})
-    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(values[np.newaxis], [1])  # (a 2-D array with a band index would be copied into a 3-D one)
-        if description:
-            dst.set_band_description(1, description)
-        if "units" in all_tags:
-            dst.set_band_unit(1, all_tags["units"])
-        if all_tags:
-            dst.update_tags(**all_tags)
+    with atomic_path(path) as tmp:
+        try:
+            with rasterio.open(tmp, "w", **profile) as dst:
+                dst.write(values[np.newaxis], [1])  # (a 2-D array with a band index is copied into 3-D)
+                if description:
+                    dst.set_band_description(1, description)
+                if "units" in all_tags:
+                    dst.set_band_unit(1, all_tags["units"])
+                if all_tags:
+                    dst.update_tags(**all_tags)
+        except rasterio.errors.RasterioIOError as exc:
+            raise _not_written(tmp, path, str(exc.__cause__ or exc)) from exc
+        _check_complete(tmp, path, grid.shape)
     return path
+
+
+def _not_written(tmp: Path, path: Path, why: str) -> OSError:
+    free = shutil.disk_usage(tmp.parent).free
+    return OSError(
+        errno.EIO,
+        f"the GeoTIFF was not written completely: {why}; {free:,} bytes free on its disk",
+        str(path),
+    )
+
+
+def _check_complete(tmp: Path, path: Path, shape: tuple[int, int]) -> None:
+    """GDAL writes most of a GeoTIFF when it closes it and reports a failure then (a full disk) on stderr
+    only: re-open the new file and check that it has every block (an OSError naming ``path`` if not)."""
+    try:
+        with rasterio.open(tmp) as ds:
+            missing = (
+                f"{ds.height} x {ds.width} cells instead of {shape[0]} x {shape[1]}"
+                if (ds.height, ds.width) != shape
+                else missing_block(ds, tmp, sparse=False)
+            )
+    except rasterio.errors.RasterioIOError:
+        missing = "it cannot be read back"
+    if missing:
+        raise _not_written(tmp, path, missing)
 
 
 def read_geotiff(path: Path) -> Grid:

@@ -98,25 +98,32 @@ def _vertical_factor(path: Path, crs: CRS, band_unit: str | None) -> float:
     return 1.0
 
 
-def _check_blocks(ds: rasterio.DatasetReader, path: Path, window: rasterio.windows.Window) -> None:
-    """Refuse an uncompressed file whose blocks in ``window`` run past its end (a truncated file): GDAL's
-    direct I/O reads the missing bytes as zeros without an error. Compressed blocks fail to decode instead."""
-    if ds.compression is not None:
-        return
+def missing_block(
+    ds: rasterio.DatasetReader, path: Path, window: rasterio.windows.Window | None = None, sparse: bool = True
+) -> str | None:
+    """Why a block of band 1 within ``window`` (default: all) is not in the file, or None if all are.
+
+    A block that runs past the end of the file is missing (a truncated file, or a write that failed when
+    the disk filled: GDAL's direct I/O reads the missing bytes of an uncompressed file as zeros, and a
+    failed write is reported on stderr only); so is one never written (offset 0), unless ``sparse``.
+    """
     size = os.stat(path).st_size
     bh, bw = ds.block_shapes[0]
+    window = window or rasterio.windows.Window(0, 0, ds.width, ds.height)
     rows = range(int(window.row_off) // bh, (int(window.row_off + window.height) - 1) // bh + 1)
     cols = range(int(window.col_off) // bw, (int(window.col_off + window.width) - 1) // bw + 1)
     for i in rows:
         for j in cols:
-            offset = ds.get_tag_item(f"BLOCK_OFFSET_{j}_{i}", "TIFF", bidx=1)
-            length = ds.get_tag_item(f"BLOCK_SIZE_{j}_{i}", "TIFF", bidx=1)
-            end = int(offset or 0) + int(length or 0)
-            if offset and int(offset) > 0 and end > size:
-                raise TerrainError(
-                    f"cannot read the DEM {path}: block ({i}, {j}) ends at byte {end:,} but the file has "
-                    f"{size:,} bytes (a truncated file?)"
+            offset = int(ds.get_tag_item(f"BLOCK_OFFSET_{j}_{i}", "TIFF", bidx=1) or 0)
+            length = int(ds.get_tag_item(f"BLOCK_SIZE_{j}_{i}", "TIFF", bidx=1) or 0)
+            if offset == 0 and not sparse:
+                return f"block ({i}, {j}) was never written"
+            if offset > 0 and offset + length > size:
+                return (
+                    f"block ({i}, {j}) ends at byte {offset + length:,} but the file has {size:,} bytes "
+                    "(a truncated file?)"
                 )
+    return None
 
 
 def _unreadable(path: Path, exc: Exception) -> TerrainError:
@@ -200,7 +207,10 @@ class GeoTiffTerrain(Terrain):
         # block cache (whole strips of the file): 0.08 s instead of 0.18 s for the 100 m floor's 122 MB
         window = rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
         with rasterio.Env(GTIFF_DIRECT_IO=True), _open(self.path) as ds:
-            _check_blocks(ds, self.path, window)
+            # compressed blocks that are cut short fail to decode; uncompressed ones would read as zeros
+            missing = missing_block(ds, self.path, window) if ds.compression is None else None
+            if missing:
+                raise TerrainError(f"cannot read the DEM {self.path}: {missing}")
             if self.z_to_m != 1.0:
                 values = self._metres(_read(ds, self.path, window))
                 nodata = None
