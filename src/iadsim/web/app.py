@@ -10,7 +10,7 @@ Endpoints (all ``GET``; documented at ``/docs`` and ``/openapi.json``):
 - ``/api/scenarios``: built-in scenarios and scenario files of the data folder.
 - ``/api/routes?scenario=NAME``: a scenario's raid routes, units and defended assets as GeoJSON.
 - ``/api/replay?scenario=NAME&seed=N``: one engine run, threat positions sampled in time, outcomes, events.
-- ``/files/{path}``: a file of the data folder (never one outside it).
+- ``/files/{path}``: a file of the data folder (never one outside it, never a dotfile).
 
 Nothing is fetched from the internet: the page draws borders and relief served by this app, no web tiles.
 """
@@ -34,6 +34,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from numpy.typing import NDArray
 from pyproj import Geod, Transformer
+from starlette.types import Scope
 
 from iadsim import __version__
 from iadsim.catalog import Catalog
@@ -64,21 +65,26 @@ def coverage_file(data_dir: Path) -> Path | None:
     return None
 
 
+def _hidden(parts: Any) -> bool:
+    """Whether a path (its components) names a dotfile or passes through a dot folder."""
+    return any(str(p).startswith(".") for p in parts)
+
+
 def safe_data_path(data_dir: Path, rel: str) -> Path | None:
     """The file ``rel`` (a relative, forward-slash path) inside ``data_dir``, or None when ``rel`` is
-    absolute, has ``..`` or backslashes, or resolves (through symbolic links) outside the folder or to
-    something that is not a regular file."""
+    absolute, has ``..`` or backslashes, names a dotfile or a file in a dot folder, or resolves (through
+    symbolic links) outside the folder, to a dotfile or to something that is not a regular file."""
     if not rel or "\x00" in rel or "\\" in rel or rel.startswith("/") or ":" in rel.split("/")[0]:
         return None
     parts = rel.split("/")
-    if any(p in ("", ".", "..") for p in parts):
+    if any(p in ("", ".", "..") for p in parts) or _hidden(parts):
         return None
     root = data_dir.resolve()
     try:
         path = (root / rel).resolve(strict=True)
     except (OSError, RuntimeError):
         return None
-    if not path.is_relative_to(root) or not path.is_file():
+    if not path.is_relative_to(root) or _hidden(path.relative_to(root).parts) or not path.is_file():
         return None
     return path
 
@@ -89,7 +95,7 @@ def data_files(data_dir: Path, limit: int = 500) -> list[str]:
     out = []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if any(p.startswith(".") for p in rel.split("/")):
+        if _hidden(rel.split("/")):
             continue
         if safe_data_path(root, rel) is not None:
             out.append(rel)
@@ -390,6 +396,16 @@ class _Cache:
             return value
 
 
+class NoDotStaticFiles(StaticFiles):
+    """Static files that never serve a path with a component starting with '.' (a 404 as for a missing
+    file)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if _hidden(Path(path).parts):
+            raise HTTPException(status_code=404, detail="Not Found")
+        return await super().get_response(path, scope)
+
+
 def _error(status: int, message: str) -> HTTPException:
     return HTTPException(status_code=status, detail=message)
 
@@ -404,7 +420,7 @@ def create_app(
 
     ``catalog`` is used to load scenarios (default: the built-in catalog); ``hillshade`` turns the relief
     image of the embedded terrain on or off; ``replay_step_s`` is the default sampling of replays.
-    The app only answers ``GET`` requests and only serves files inside ``data_dir``.
+    The app only answers ``GET`` requests and only serves files inside ``data_dir``, never a dotfile.
     """
     root = Path(data_dir).resolve()
     if not root.is_dir():
@@ -424,7 +440,7 @@ def create_app(
         description="Read-only API behind the offline map of an iadsim data folder: coverage, sites, "
         "advertised rings, scenario routes and replays of engine runs. " + BORDERS_CREDIT + ".",
     )
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", NoDotStaticFiles(directory=STATIC_DIR), name="static")
     replays = _Cache(REPLAY_CACHE_SIZE)
     small = _Cache(64)
 
@@ -646,7 +662,8 @@ def create_app(
 
     @app.get("/files/{path:path}", summary="A file of the data folder")
     def files(path: str) -> FileResponse:
-        """A file inside the data folder (see ``files`` in ``/api/layers``); anything else is a 404."""
+        """A file inside the data folder (see ``files`` in ``/api/layers``); anything else, and any dotfile,
+        is a 404."""
         target = safe_data_path(root, path)
         if target is None:
             raise _error(404, "no such file in the data folder")

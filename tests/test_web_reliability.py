@@ -1,0 +1,99 @@
+"""The web map's limits and failure modes: dotfiles are never served."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from iadsim.catalog import Catalog, load_catalog
+from iadsim.web.app import create_app
+
+from .test_web import DATA, _scenario_doc
+
+LATIN1 = "name: caf\xe9\nversion: 1\n".encode("latin-1")  # not UTF-8
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog([DATA / "test-catalog.yaml"])
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with one good scenario, four bad ones, dotfiles and a note."""
+    root = tmp_path_factory.mktemp("web-reliability")
+    (root / "web-test.yaml").write_text(yaml.safe_dump(_scenario_doc(), sort_keys=False), encoding="utf-8")
+    (root / "latin1.yaml").write_bytes(LATIN1)
+    (root / "malformed.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    (root / "invalid.yaml").write_text("version: 1\nname: x\nunits: []\n", encoding="utf-8")
+    (root / "scenarios").mkdir()
+    (root / "scenarios" / "list.yml").write_text("- 1\n- 2\n", encoding="utf-8")
+    (root / "notes.txt").write_text("hello", encoding="utf-8")
+    (root / ".secret").write_text("secret", encoding="utf-8")
+    (root / ".hidden").mkdir()
+    (root / ".hidden" / "key.txt").write_text("secret", encoding="utf-8")
+    (root / ".hidden.yaml").write_text(yaml.safe_dump(_scenario_doc()), encoding="utf-8")
+    (root / "sub").mkdir()
+    (root / "sub" / ".env").write_text("secret", encoding="utf-8")
+    (root / "sub" / "ok.txt").write_text("fine", encoding="utf-8")
+    (root / "secret-link.txt").symlink_to(root / ".secret")
+    return root
+
+
+@pytest.fixture(scope="module")
+def client(folder: Path, catalog: Catalog) -> TestClient:
+    return TestClient(create_app(folder, catalog=catalog))
+
+
+BAD = ("latin1.yaml", "malformed.yaml", "invalid.yaml", "scenarios/list.yml")
+
+# ------------------------------------------------------------------------------------------------- dotfiles
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/files/.secret",
+        "/files/%2esecret",
+        "/files/.hidden/key.txt",
+        "/files/.hidden",
+        "/files/sub/.env",
+        "/files/secret-link.txt",
+        "/files/.hidden.yaml",
+        "/static/.secret",
+        "/static/vendor/.hidden/x.js",
+    ],
+)
+def test_dotfiles_are_never_served(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404, (path, r.status_code)
+    assert "secret" not in r.text
+
+
+def test_files_still_served(client: TestClient) -> None:
+    assert client.get("/files/notes.txt").text == "hello"
+    assert client.get("/files/sub/ok.txt").text == "fine"
+    files = client.get("/api/layers").json()["files"]
+    assert "sub/ok.txt" in files and not [f for f in files if "secret" in f or "/." in f or f[0] == "."]
+
+
+def test_static_files_hide_dotfiles(tmp_path: Path) -> None:
+    """The static-file server of the app refuses any path with a component starting with '.'."""
+    from iadsim.web.app import NoDotStaticFiles
+
+    (tmp_path / "ok.css").write_text("body{}", encoding="utf-8")
+    (tmp_path / ".secret").write_text("secret", encoding="utf-8")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "a.css").write_text("secret", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / ".env").write_text("secret", encoding="utf-8")
+    c = TestClient(Starlette(routes=[Mount("/s", NoDotStaticFiles(directory=tmp_path))]))
+    assert c.get("/s/ok.css").status_code == 200
+    for path in ("/s/.secret", "/s/.hidden/a.css", "/s/sub/.env", "/s/%2esecret", "/s/sub/../.secret"):
+        r = c.get(path)
+        assert r.status_code == 404 and "secret" not in r.text, path
