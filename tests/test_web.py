@@ -268,8 +268,10 @@ def test_replay_bad_parameters(client: TestClient, params: dict[str, Any], statu
 def test_invalid_scenario_file_is_422(tmp_path: Path, catalog: Catalog) -> None:
     (tmp_path / "broken.yaml").write_text("version: 1\nname: x\nunits: []\n", encoding="utf-8")
     c = TestClient(create_app(tmp_path, catalog=catalog))
-    entry = c.get("/api/scenarios").json()["scenarios"][0]
-    assert entry["name"] == "broken.yaml" and not entry["valid"] and "units" in entry["error"]
+    doc = c.get("/api/scenarios").json()
+    assert "broken.yaml" not in [s["name"] for s in doc["scenarios"]]
+    (entry,) = doc["skipped"]
+    assert entry["file"] == "broken.yaml" and "units" in entry["reason"]
     r = c.get("/api/replay", params={"scenario": "broken.yaml", "seed": 1})
     assert r.status_code == 422 and "broken.yaml" in r.json()["detail"]
 

@@ -1,7 +1,9 @@
-"""The web map's limits and failure modes: dotfiles are never served."""
+"""The web map's limits and failure modes: bad scenario files skipped with a warning, dotfiles never
+served."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,45 @@ def client(folder: Path, catalog: Catalog) -> TestClient:
 
 
 BAD = ("latin1.yaml", "malformed.yaml", "invalid.yaml", "scenarios/list.yml")
+
+# ------------------------------------------------------------------------------------- bad scenario files
+
+
+def test_bad_scenario_files_are_skipped(
+    client: TestClient, folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Non-UTF-8 bytes, malformed YAML, an invalid scenario and a YAML list are skipped by
+    ``/api/scenarios`` (listed under ``skipped`` with the reason, and logged once), never failing it."""
+    with caplog.at_level(logging.WARNING, logger="iadsim.web"):
+        for _ in range(2):
+            r = client.get("/api/scenarios")
+            assert r.status_code == 200, r.text
+    doc = r.json()
+    names = [s["name"] for s in doc["scenarios"]]
+    assert "web-test.yaml" in names and "ankara-s400" in names
+    assert not set(BAD) & set(names) and ".hidden.yaml" not in names
+    skipped = {s["file"]: s["reason"] for s in doc["skipped"]}
+    assert set(skipped) == set(BAD), skipped
+    assert "UTF-8" in skipped["latin1.yaml"]
+    assert "malformed YAML" in skipped["malformed.yaml"]
+    assert "units" in skipped["invalid.yaml"]
+    for name, reason in skipped.items():
+        assert name in reason and str(folder) not in reason, reason
+    warned = [rec.getMessage() for rec in caplog.records if rec.name == "iadsim.web"]
+    for name in BAD:
+        assert sum(name in m for m in warned) == 1, (name, warned)
+    assert doc["default"] == "web-test.yaml"
+
+
+@pytest.mark.parametrize("name", BAD)
+@pytest.mark.parametrize("endpoint", ["/api/routes", "/api/replay"])
+def test_bad_scenario_file_is_a_clean_4xx(client: TestClient, endpoint: str, name: str) -> None:
+    r = client.get(endpoint, params={"scenario": name, "seed": 1})
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/json"
+    detail = r.json()["detail"]
+    assert name in detail and "Traceback" not in detail
+
 
 # ------------------------------------------------------------------------------------------------- dotfiles
 

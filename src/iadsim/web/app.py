@@ -7,7 +7,8 @@ Endpoints (all ``GET``; documented at ``/docs`` and ``/openapi.json``):
 - ``/api/coverage``: the folder's coverage GeoJSON (optionally one ``kind``).
 - ``/api/borders``: country borders (World Borders 0.3, CC BY-SA 3.0), simplified, as GeoJSON.
 - ``/api/hillshade.png``: a shaded-relief image of the embedded GLOBE terrain over the data's extent.
-- ``/api/scenarios``: built-in scenarios and scenario files of the data folder.
+- ``/api/scenarios``: built-in scenarios and scenario files of the data folder (files that do not load are
+  listed as skipped, with the reason, and logged once).
 - ``/api/routes?scenario=NAME``: a scenario's raid routes, units and defended assets as GeoJSON.
 - ``/api/replay?scenario=NAME&seed=N``: one engine run, threat positions sampled in time, outcomes, events.
 - ``/files/{path}``: a file of the data folder (never one outside it, never a dotfile).
@@ -20,6 +21,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import logging
 import math
 import threading
 from collections import OrderedDict
@@ -50,6 +52,7 @@ REPLAY_STEP_S = 10.0
 REPLAY_CACHE_SIZE = 32
 MAX_SEED = 2**32 - 1
 _GEOD = Geod(ellps="WGS84")
+_LOG = logging.getLogger("iadsim.web")
 
 
 # ------------------------------------------------------------------------------------------- data folder
@@ -410,6 +413,23 @@ def _error(status: int, message: str) -> HTTPException:
     return HTTPException(status_code=status, detail=message)
 
 
+@dataclass(frozen=True)
+class _LoadFailure:
+    """Why a scenario file did not load."""
+
+    reason: str
+
+
+def _load_error(name: str, path: Path, exc: Exception) -> str:
+    """Why the scenario ``name`` (at ``path``) does not load, naming it and not the server's folders."""
+    if isinstance(exc, UnicodeDecodeError):
+        bad = exc.object[exc.start : exc.start + 1].hex()
+        return f"scenario {name!r} is not valid: {name}: not UTF-8 text (byte 0x{bad} at offset {exc.start})"
+    if isinstance(exc, OSError):
+        return f"scenario {name!r} cannot be read: {exc.strerror or exc}"
+    return f"scenario {name!r} is not valid: " + str(exc).replace(str(path), name)
+
+
 def create_app(
     data_dir: Path,
     catalog: Catalog | None = None,
@@ -443,6 +463,7 @@ def create_app(
     app.mount("/static", NoDotStaticFiles(directory=STATIC_DIR), name="static")
     replays = _Cache(REPLAY_CACHE_SIZE)
     small = _Cache(64)
+    warned: dict[str, int] = {}  # scenario file -> modification time (ns) of the version warned about
 
     def coverage_doc() -> dict[str, Any] | None:
         path = coverage_file(root)
@@ -473,7 +494,7 @@ def create_app(
         return None
 
     def resolve(name: str) -> Any:
-        """A scenario by built-in name or data-folder file; 404 unknown, 422 invalid."""
+        """A scenario by built-in name or data-folder file; 404 unknown, 422 one that does not load."""
         from iadsim.scenario import builtin_scenarios, load_scenario
 
         if name in scenario_files(root):
@@ -482,17 +503,23 @@ def create_app(
             path = builtin_scenarios()[name]
         else:
             raise _error(404, f"unknown scenario {name!r}: see /api/scenarios")
-        if path is None:
-            raise _error(404, f"unknown scenario {name!r}: see /api/scenarios")
-        stamp = path.stat().st_mtime_ns
+        try:
+            if path is None:
+                raise FileNotFoundError
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            raise _error(404, f"unknown scenario {name!r}: see /api/scenarios") from None
 
         def load() -> Any:
             try:
                 return load_scenario(path, get_catalog())
-            except IadsimError as exc:
-                raise _error(422, f"scenario {name!r} is not valid: {exc}") from None
+            except (IadsimError, OSError, ValueError) as exc:  # (ValueError: bytes that are not UTF-8)
+                return _LoadFailure(_load_error(name, path, exc))  # kept, as a scenario is, per version
 
-        return small.get(("scenario", name, stamp), load)
+        loaded = small.get(("scenario", name, stamp), load)
+        if isinstance(loaded, _LoadFailure):
+            raise _error(422, loaded.reason)
+        return loaded
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
@@ -602,17 +629,23 @@ def create_app(
 
     @app.get("/api/scenarios", summary="Scenarios that can be replayed")
     def scenarios() -> dict[str, Any]:
-        """Built-in scenarios and the data folder's scenario files, each with whether it loads against the
-        catalog in use (and why not); ``default`` is the one the page opens."""
+        """Built-in scenarios (each with whether it loads against the catalog in use, and why not) and the
+        data folder's scenario files that load; files that do not load are listed in ``skipped`` (file,
+        reason) and logged once. ``default`` is the one the page opens."""
         from iadsim.scenario import builtin_scenarios
 
         out = []
+        skipped = []
         for source, names in (("data", scenario_files(root)), ("builtin", sorted(builtin_scenarios()))):
             for name in names:
                 entry: dict[str, Any] = {"name": name, "source": source}
                 try:
                     sc = resolve(name)
                 except HTTPException as exc:
+                    if source == "data":
+                        skipped.append({"file": name, "reason": exc.detail})
+                        _warn_once(name, exc.detail)
+                        continue
                     entry |= {"valid": False, "error": exc.detail}
                 else:
                     entry |= {
@@ -627,7 +660,16 @@ def create_app(
         valid = [e["name"] for e in out if e["valid"]]
         study = (study_info() or {}).get("name")
         default = study if study in valid else (valid[0] if valid else None)
-        return {"scenarios": out, "default": default}
+        return {"scenarios": out, "default": default, "skipped": skipped}
+
+    def _warn_once(name: str, reason: str) -> None:
+        try:
+            stamp = (root / name).stat().st_mtime_ns
+        except OSError:
+            stamp = -1
+        if warned.get(name) != stamp:
+            warned[name] = stamp
+            _LOG.warning("skipped scenario file %s of %s: %s", name, root, reason)
 
     @app.get("/api/routes", summary="A scenario's routes, units and assets (GeoJSON)")
     def routes(

@@ -165,6 +165,14 @@
       if (!s.valid) opt.title = s.error;
       sel.appendChild(opt);
     }
+    for (const s of doc.skipped || []) {
+      const opt = document.createElement("option");
+      opt.value = s.file;
+      opt.textContent = `${s.file} (skipped)`;
+      opt.disabled = true;
+      opt.title = s.reason;
+      sel.appendChild(opt);
+    }
     if (doc.default) {
       sel.value = doc.default;
       await loadScenario();
