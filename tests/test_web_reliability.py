@@ -1,5 +1,5 @@
 """The web map's limits and failure modes: bad scenario files skipped with a warning, dotfiles never
-served."""
+served, HEAD answered wherever GET is."""
 
 from __future__ import annotations
 
@@ -138,3 +138,38 @@ def test_static_files_hide_dotfiles(tmp_path: Path) -> None:
     for path in ("/s/.secret", "/s/.hidden/a.css", "/s/sub/.env", "/s/%2esecret", "/s/sub/../.secret"):
         r = c.get(path)
         assert r.status_code == 404 and "secret" not in r.text, path
+
+
+# ----------------------------------------------------------------------------------------------------- HEAD
+
+GETS = [
+    "/",
+    "/static/map.js",
+    "/static/vendor/leaflet/leaflet.css",
+    "/api/layers",
+    "/api/borders?bbox=25,35,45,43",
+    "/api/scenarios",
+    "/api/routes?scenario=web-test.yaml",
+    "/api/replay?scenario=web-test.yaml&seed=2",
+    "/files/notes.txt",
+    "/docs",
+    "/openapi.json",
+]
+
+
+@pytest.mark.parametrize("path", GETS)
+def test_head_is_answered_wherever_get_is(client: TestClient, path: str) -> None:
+    get = client.get(path)
+    head = client.head(path)
+    assert get.status_code == 200 and head.status_code == 200, (path, head.status_code)
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    if "content-length" in head.headers:
+        assert int(head.headers["content-length"]) == len(get.content)
+
+
+def test_head_errors_match_get(client: TestClient) -> None:
+    assert client.head("/files/missing.txt").status_code == 404
+    assert client.head("/files/.secret").status_code == 404
+    assert client.head("/api/routes").status_code == 422
+    assert client.post("/files/notes.txt").status_code == 405

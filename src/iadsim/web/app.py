@@ -1,6 +1,6 @@
 """The web map's API and page: a read-only FastAPI app over one data folder.
 
-Endpoints (all ``GET``; documented at ``/docs`` and ``/openapi.json``):
+Endpoints (all ``GET``, each also answering ``HEAD``; documented at ``/docs`` and ``/openapi.json``):
 
 - ``/``: the map page; ``/static/...``: its script, style and the vendored Leaflet.
 - ``/api/layers``: what the data folder holds (coverage layers, sites, rings, files, hillshade extent).
@@ -36,7 +36,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from numpy.typing import NDArray
 from pyproj import Geod, Transformer
-from starlette.types import Scope
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from iadsim import __version__
 from iadsim.catalog import Catalog
@@ -409,6 +409,30 @@ class NoDotStaticFiles(StaticFiles):
         return await super().get_response(path, scope)
 
 
+class _HeadAsGet:
+    """ASGI middleware answering ``HEAD`` wherever ``GET`` is answered: the same status and headers, no
+    body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] in ("http.response.body", "http.response.pathsend"):
+                message = {
+                    "type": "http.response.body",
+                    "body": b"",
+                    "more_body": message.get("more_body", False),
+                }
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
 def _error(status: int, message: str) -> HTTPException:
     return HTTPException(status_code=status, detail=message)
 
@@ -440,7 +464,8 @@ def create_app(
 
     ``catalog`` is used to load scenarios (default: the built-in catalog); ``hillshade`` turns the relief
     image of the embedded terrain on or off; ``replay_step_s`` is the default sampling of replays.
-    The app only answers ``GET`` requests and only serves files inside ``data_dir``, never a dotfile.
+    The app only answers ``GET`` (and ``HEAD``) requests and only serves files inside ``data_dir``, never
+    a dotfile.
     """
     root = Path(data_dir).resolve()
     if not root.is_dir():
@@ -460,6 +485,7 @@ def create_app(
         description="Read-only API behind the offline map of an iadsim data folder: coverage, sites, "
         "advertised rings, scenario routes and replays of engine runs. " + BORDERS_CREDIT + ".",
     )
+    app.add_middleware(_HeadAsGet)
     app.mount("/static", NoDotStaticFiles(directory=STATIC_DIR), name="static")
     replays = _Cache(REPLAY_CACHE_SIZE)
     small = _Cache(64)
