@@ -1,9 +1,10 @@
 """The web map's limits and failure modes: bad scenario files skipped with a warning, dotfiles never
-served, HEAD answered wherever GET is."""
+served, HEAD answered wherever GET is, the API docs served without the internet."""
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,21 @@ def test_head_errors_match_get(client: TestClient) -> None:
     assert client.head("/files/.secret").status_code == 404
     assert client.head("/api/routes").status_code == 422
     assert client.post("/files/notes.txt").status_code == 405
+
+
+# ----------------------------------------------------------------------------------------------- API docs
+
+
+def test_docs_are_served_offline(client: TestClient) -> None:
+    """``/docs`` names no other host: its script, style and icon are vendored and served here."""
+    page = client.get("/docs")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert not re.search(r"(https?:)?//[a-z0-9]", page.text, re.I), page.text
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
+    assert len(urls) >= 3 and all(u.startswith("/static/") for u in urls), urls
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    assert "'/openapi.json'" in page.text
+    lic = client.get("/static/vendor/swagger-ui/LICENSE")
+    assert lic.status_code == 200 and "Apache License" in lic.text
+    assert client.get("/redoc").status_code == 404  # (its script would come from a CDN)

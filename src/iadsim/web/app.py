@@ -2,7 +2,7 @@
 
 Endpoints (all ``GET``, each also answering ``HEAD``; documented at ``/docs`` and ``/openapi.json``):
 
-- ``/``: the map page; ``/static/...``: its script, style and the vendored Leaflet.
+- ``/``: the map page; ``/static/...``: its script, style, the vendored Leaflet and Swagger UI.
 - ``/api/layers``: what the data folder holds (coverage layers, sites, rings, files, hillshade extent).
 - ``/api/coverage``: the folder's coverage GeoJSON (optionally one ``kind``).
 - ``/api/borders``: country borders (World Borders 0.3, CC BY-SA 3.0), simplified, as GeoJSON.
@@ -12,8 +12,10 @@ Endpoints (all ``GET``, each also answering ``HEAD``; documented at ``/docs`` an
 - ``/api/routes?scenario=NAME``: a scenario's raid routes, units and defended assets as GeoJSON.
 - ``/api/replay?scenario=NAME&seed=N``: one engine run, threat positions sampled in time, outcomes, events.
 - ``/files/{path}``: a file of the data folder (never one outside it, never a dotfile).
+- ``/docs``: the API's Swagger UI page, from the vendored Swagger UI.
 
-Nothing is fetched from the internet: the page draws borders and relief served by this app, no web tiles.
+Nothing is fetched from the internet: the page draws borders and relief served by this app, no web tiles,
+and the docs page loads its script and style from this app.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from numpy.typing import NDArray
 from pyproj import Geod, Transformer
@@ -43,6 +46,8 @@ from iadsim.catalog import Catalog
 from iadsim.errors import IadsimError
 
 STATIC_DIR = Path(__file__).parent / "static"
+#: Where the vendored Swagger UI (``swagger-ui-dist``, Apache-2.0) is served from.
+SWAGGER_UI_URL = "/static/vendor/swagger-ui"
 #: Credits shown on the map for the data it draws.
 BORDERS_CREDIT = "Borders: World Borders 0.3, thematicmapping.org, CC BY-SA 3.0"
 TERRAIN_CREDIT = "Relief: GLOBE 30″ DEM, NOAA NGDC"
@@ -484,6 +489,8 @@ def create_app(
         version=__version__,
         description="Read-only API behind the offline map of an iadsim data folder: coverage, sites, "
         "advertised rings, scenario routes and replays of engine runs. " + BORDERS_CREDIT + ".",
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(_HeadAsGet)
     app.mount("/static", NoDotStaticFiles(directory=STATIC_DIR), name="static")
@@ -550,6 +557,17 @@ def create_app(
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - API",
+            swagger_js_url=f"{SWAGGER_UI_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI_URL}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
     @app.get("/api/layers", summary="What the data folder holds")
     def layers() -> dict[str, Any]:
