@@ -1,10 +1,11 @@
-"""The web map's limits and failure modes: bad scenario files skipped with a warning, dotfiles never
-served, HEAD answered wherever GET is, the API docs served without the internet."""
+"""The web map's limits and failure modes: bounded caches, bad scenario files skipped with a warning,
+dotfiles never served, HEAD answered wherever GET is, the API docs served without the internet."""
 
 from __future__ import annotations
 
 import logging
 import re
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,57 @@ def client(folder: Path, catalog: Catalog) -> TestClient:
 
 
 BAD = ("latin1.yaml", "malformed.yaml", "invalid.yaml", "scenarios/list.yml")
+
+# ------------------------------------------------------------------------------------------------- caches
+
+
+def test_borders_cache_is_bounded(folder: Path, catalog: Catalog) -> None:
+    """Forty distinct tolerances keep a few simplified border sets, not forty: the memory the app holds
+    after them stays within a few megabytes, and each answer says the tolerance it was simplified to (a
+    level of a fixed series, never coarser than asked)."""
+    app = create_app(folder, catalog=catalog)
+    c = TestClient(app)
+    bbox = {"bbox": "25,35,45,43"}
+    assert c.get("/api/borders", params={"tolerance_deg": 1.0, **bbox}).status_code == 200  # loads the file
+    tolerances = [round(0.05 + 0.02375 * i, 5) for i in range(40)]  # 0.05 to 0.976 degrees
+    answers: list[tuple[float, bool]] = []
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for tol in tolerances:
+            r = c.get("/api/borders", params={"tolerance_deg": tol, **bbox})
+            assert r.status_code == 200, r.text
+            doc = r.json()
+            answers.append(
+                (doc["tolerance_deg"], "Turkey" in {f["properties"]["name"] for f in doc["features"]})
+            )
+            del doc
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 30e6, f"{held / 1e6:.0f} MB held after {len(tolerances)} tolerances"
+    for tol, (used, turkey) in zip(tolerances, answers, strict=True):
+        assert tol / 2.5 <= used <= tol and turkey, (tol, used)
+    caches = app.state.caches
+    assert {"borders", "replays", "data"} <= set(caches)
+    assert 1 <= len(caches["borders"]) <= 4
+
+
+def test_failed_computations_leave_nothing_behind() -> None:
+    """A cached value whose computation fails is not kept, nor is the lock that made others wait for it:
+    failing requests with ever new keys do not grow the cache."""
+    from iadsim.web.app import _Cache
+
+    def fail() -> None:
+        raise ValueError("bad input")
+
+    cache = _Cache(4)
+    for key in range(50):
+        with pytest.raises(ValueError):
+            cache.get(key, fail)
+    assert not cache.key_locks and len(cache) == 0
+    assert cache.get("ok", lambda: 1) == 1 and not cache.key_locks and len(cache) == 1
+
 
 # ------------------------------------------------------------------------------------- bad scenario files
 

@@ -16,11 +16,13 @@ Endpoints (all ``GET``, each also answering ``HEAD``; documented at ``/docs`` an
 
 Nothing is fetched from the internet: the page draws borders and relief served by this app, no web tiles,
 and the docs page loads its script and style from this app.
+
+Limits: every cache is bounded (borders are simplified to a few fixed tolerances, at most
+:data:`BORDER_CACHE_SIZE` kept; replays are kept within :data:`REPLAY_CACHE_SIZE` entries).
 """
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import logging
@@ -55,6 +57,13 @@ TERRAIN_CREDIT = "Relief: GLOBE 30″ DEM, NOAA NGDC"
 REPLAY_STEP_S = 10.0
 #: Replays kept in memory (least recently used dropped first).
 REPLAY_CACHE_SIZE = 32
+#: Tolerances the borders are simplified to, degrees: a request is served at the coarsest level not coarser
+#: than it asks for, so that a few simplified sets serve every request.
+BORDER_TOLERANCES_DEG = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+#: Simplified border sets kept in memory (least recently used dropped first).
+BORDER_CACHE_SIZE = 4
+#: Data-folder items kept in memory: coverage documents, loaded scenarios, relief images.
+DATA_CACHE_SIZE = 64
 MAX_SEED = 2**32 - 1
 _GEOD = Geod(ellps="WGS84")
 _LOG = logging.getLogger("iadsim.web")
@@ -140,10 +149,10 @@ def _extent(features: list[dict[str, Any]]) -> tuple[float, float, float, float]
 # ------------------------------------------------------------------------------------------------ borders
 
 
-@functools.cache
 def borders_geojson(tolerance_deg: float = 0.02) -> dict[str, Any]:
     """Every country of World Borders 0.3 simplified to ``tolerance_deg`` degrees, coordinates rounded to
-    0.001°, as a GeoJSON FeatureCollection (properties: name, iso3). Cached per tolerance."""
+    0.001°, as a GeoJSON FeatureCollection (properties: name, iso3; each feature with its ``bbox``).
+    Computed at each call (about a second): the app keeps a few of them, see :func:`border_level`."""
     import shapely
 
     from iadsim.coverage.areas import country_borders
@@ -162,6 +171,41 @@ def borders_geojson(tolerance_deg: float = 0.02) -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features, "attribution": BORDERS_CREDIT}
+
+
+def border_level(tolerance_deg: float) -> float:
+    """The tolerance of :data:`BORDER_TOLERANCES_DEG` the borders are served at for a requested one,
+    degrees: the coarsest level not coarser than asked (the finest level for anything finer)."""
+    fits = [level for level in BORDER_TOLERANCES_DEG if level <= tolerance_deg * (1 + 1e-9)]
+    return fits[-1] if fits else BORDER_TOLERANCES_DEG[0]
+
+
+@dataclass(frozen=True)
+class _BorderSet:
+    """Borders simplified to one level, kept as each feature's JSON text and bounding box."""
+
+    tolerance_deg: float
+    bboxes: NDArray[np.float64]
+    features: tuple[bytes, ...]
+
+    @classmethod
+    def build(cls, tolerance_deg: float) -> _BorderSet:
+        doc = borders_geojson(tolerance_deg)
+        bboxes = np.array([f["bbox"] for f in doc["features"]], dtype=float).reshape(-1, 4)
+        return cls(tolerance_deg, bboxes, tuple(_json_bytes(f) for f in doc["features"]))
+
+    def body(self, bbox: tuple[float, float, float, float] | None = None) -> bytes:
+        """The GeoJSON FeatureCollection (countries meeting ``bbox``: west, south, east, north in degrees,
+        when given) as JSON, with ``attribution`` and the ``tolerance_deg`` it was simplified to."""
+        if bbox is None:
+            feats = self.features
+        else:
+            w, s, e, n = bbox
+            b = self.bboxes
+            keep = (b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n) & (b[:, 3] >= s)
+            feats = tuple(f for f, k in zip(self.features, keep.tolist(), strict=True) if k)
+        tail = {"attribution": BORDERS_CREDIT, "tolerance_deg": self.tolerance_deg}
+        return b'{"type":"FeatureCollection","features":[' + b",".join(feats) + b"]," + _json_bytes(tail)[1:]
 
 
 # ---------------------------------------------------------------------------------------------- hillshade
@@ -254,6 +298,13 @@ def _finite(x: Any) -> Any:
     if isinstance(x, list | tuple):
         return [_finite(v) for v in x]
     return x
+
+
+def _json_bytes(content: Any) -> bytes:
+    """``content`` as compact UTF-8 JSON, byte for byte as FastAPI's ``JSONResponse`` writes it."""
+    return json.dumps(
+        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
 
 
 def replay_run(scenario: Any, catalog: Catalog, seed: int, step_s: float = REPLAY_STEP_S) -> Replay:
@@ -385,23 +436,30 @@ class _Cache:
         self.lock = threading.Lock()
         self.key_locks: dict[Any, threading.Lock] = {}
 
+    def __len__(self) -> int:
+        return len(self.values)
+
     def get(self, key: Any, compute: Callable[[], Any]) -> Any:
         with self.lock:
             if key in self.values:
                 self.values.move_to_end(key)
                 return self.values[key]
             key_lock = self.key_locks.setdefault(key, threading.Lock())
-        with key_lock:
+        try:
+            with key_lock:
+                with self.lock:
+                    if key in self.values:
+                        return self.values[key]
+                value = compute()
+                with self.lock:
+                    self.values[key] = value
+                    while len(self.values) > self.size:
+                        self.values.popitem(last=False)
+                return value
+        finally:
             with self.lock:
-                if key in self.values:
-                    return self.values[key]
-            value = compute()
-            with self.lock:
-                self.values[key] = value
-                while len(self.values) > self.size:
-                    self.values.popitem(last=False)
-                self.key_locks.pop(key, None)
-            return value
+                if self.key_locks.get(key) is key_lock:
+                    del self.key_locks[key]
 
 
 class NoDotStaticFiles(StaticFiles):
@@ -470,7 +528,7 @@ def create_app(
     ``catalog`` is used to load scenarios (default: the built-in catalog); ``hillshade`` turns the relief
     image of the embedded terrain on or off; ``replay_step_s`` is the default sampling of replays.
     The app only answers ``GET`` (and ``HEAD``) requests and only serves files inside ``data_dir``, never
-    a dotfile.
+    a dotfile. Its caches are in ``app.state.caches`` (name: an object with ``len()``).
     """
     root = Path(data_dir).resolve()
     if not root.is_dir():
@@ -495,7 +553,9 @@ def create_app(
     app.add_middleware(_HeadAsGet)
     app.mount("/static", NoDotStaticFiles(directory=STATIC_DIR), name="static")
     replays = _Cache(REPLAY_CACHE_SIZE)
-    small = _Cache(64)
+    small = _Cache(DATA_CACHE_SIZE)
+    borders_cache = _Cache(BORDER_CACHE_SIZE)
+    app.state.caches = {"replays": replays, "data": small, "borders": borders_cache}
     warned: dict[str, int] = {}  # scenario file -> modification time (ns) of the version warned about
 
     def coverage_doc() -> dict[str, Any] | None:
@@ -638,11 +698,18 @@ def create_app(
             ),
         ] = None,
         tolerance_deg: Annotated[
-            float, Query(ge=0.001, le=1.0, description="Simplification, degrees")
+            float,
+            Query(
+                ge=0.001,
+                le=1.0,
+                description="Simplification, degrees: served at the coarsest of "
+                + ", ".join(f"{t:g}" for t in BORDER_TOLERANCES_DEG)
+                + " not coarser than this (given as tolerance_deg in the answer)",
+            ),
         ] = 0.02,
-    ) -> JSONResponse:
+    ) -> Response:
         """World Borders 0.3 (thematicmapping.org, CC BY-SA 3.0), simplified, coordinates to 0.001°."""
-        doc = borders_geojson(round(tolerance_deg, 4))
+        box = None
         if bbox is not None:
             try:
                 w, s, e, n = (float(v) for v in bbox.split(","))
@@ -652,13 +719,10 @@ def create_app(
                 raise _error(
                     400, "bbox must satisfy -180 <= west < east <= 180 and -90 <= south < north <= 90"
                 )
-            feats = [
-                f
-                for f in doc["features"]
-                if f["bbox"][0] <= e and f["bbox"][2] >= w and f["bbox"][1] <= n and f["bbox"][3] >= s
-            ]
-            doc = {**doc, "features": feats}
-        return JSONResponse(doc)
+            box = (w, s, e, n)
+        level = border_level(tolerance_deg)
+        border_set: _BorderSet = borders_cache.get(level, lambda: _BorderSet.build(level))
+        return Response(border_set.body(box), media_type="application/json")
 
     @app.get("/api/hillshade.png", summary="Shaded relief of the data's extent (PNG)")
     def hillshade_png() -> Response:
