@@ -1,12 +1,15 @@
 """The web map's limits and failure modes: bounded caches, bad scenario files skipped with a warning,
-dotfiles never served, HEAD answered wherever GET is, the API docs served without the internet."""
+dotfiles never served, HEAD answered wherever GET is, the API docs served without the internet, and a
+replay that can be stopped without changing what a completed one returns."""
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -15,6 +18,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from iadsim.catalog import Catalog, load_catalog
+from iadsim.scenario import load_scenario
 from iadsim.web.app import create_app
 
 from .test_web import DATA, _scenario_doc
@@ -105,6 +109,38 @@ def test_failed_computations_leave_nothing_behind() -> None:
             cache.get(key, fail)
     assert not cache.key_locks and len(cache) == 0
     assert cache.get("ok", lambda: 1) == 1 and not cache.key_locks and len(cache) == 1
+
+
+def test_replay_cache_is_bounded_in_bytes(folder: Path, catalog: Catalog) -> None:
+    """Replays are kept as their JSON text within a byte budget as well as a count."""
+    from iadsim.web import app as web
+
+    app = create_app(folder, catalog=catalog)
+    c = TestClient(app)
+    bodies = []
+    for seed in range(6):
+        r = c.get("/api/replay", params={"scenario": "web-test.yaml", "seed": seed})
+        assert r.status_code == 200
+        bodies.append(len(r.content))
+    kept = app.state.caches["replays"]
+    assert len(kept) == 6 and kept.nbytes == sum(bodies) <= web.REPLAY_CACHE_BYTES
+
+
+def test_replay_too_large_is_refused(folder: Path, catalog: Catalog) -> None:
+    """A replay with more sampled positions than the limit is a clear 422 naming the step_s that fits, not
+    gigabytes of memory; the step_s it names does fit."""
+    for limit in (60, 200, 500):
+        c = TestClient(create_app(folder, catalog=catalog, max_replay_positions=limit))
+        r = c.get("/api/replay", params={"scenario": "web-test.yaml", "seed": 1, "step_s": 1})
+        assert r.status_code == 422 and "larger step_s (at least" in r.json()["detail"], r.text
+        fits = int(r.json()["detail"].rsplit("at least ", 1)[1].split(" ")[0])
+        ok = c.get("/api/replay", params={"scenario": "web-test.yaml", "seed": 1, "step_s": fits})
+        assert ok.status_code == 200, (limit, fits, ok.text)
+        doc = ok.json()
+        assert len(doc["threats"]) * len(doc["times_s"]) <= limit
+    few = TestClient(create_app(folder, catalog=catalog, max_replay_positions=4))  # fewer than the threats
+    r = few.get("/api/replay", params={"scenario": "web-test.yaml", "seed": 1, "step_s": 600})
+    assert r.status_code == 422 and "too many threats" in r.json()["detail"]
 
 
 # ------------------------------------------------------------------------------------- bad scenario files
@@ -244,3 +280,88 @@ def test_docs_are_served_offline(client: TestClient) -> None:
     lic = client.get("/static/vendor/swagger-ui/LICENSE")
     assert lic.status_code == 200 and "Apache License" in lic.text
     assert client.get("/redoc").status_code == 404  # (its script would come from a CDN)
+
+
+# ------------------------------------------------------------------------------------------ stopped replay
+
+
+def test_stopped_replay_and_complete_replay(folder: Path, catalog: Catalog) -> None:
+    """A replay asked to stop raises ReplayStopped between engine steps; one left alone returns the
+    engine's very run (same summary and events as :func:`iadsim.sim.engine.run`)."""
+    from iadsim.sim.engine import run
+    from iadsim.sim.world import build_world
+    from iadsim.web.app import ReplayStopped, replay_run
+
+    scenario = load_scenario(folder / "web-test.yaml", catalog)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(ReplayStopped):
+        replay_run(scenario, catalog, 3, should_stop=stop.is_set)
+    checks: list[Any] = []
+
+    def count() -> bool:
+        checks.append(1)
+        return False
+
+    replay = replay_run(scenario, catalog, 3, should_stop=count)
+    assert len(checks) > 10
+    direct = run(build_world(scenario, catalog), 3)
+    assert replay.summary == direct.summary()
+    assert replay.events == direct.events_as_dicts()
+    assert replay == replay_run(scenario, catalog, 3)
+
+
+def test_shared_replay_outlives_one_client_and_stops_with_the_last() -> None:
+    """Two requests wait for the same replay: the first leaving does not stop it; once the last leaves,
+    the work is told to stop."""
+    import asyncio
+    import time
+
+    from iadsim.web.app import ReplayStopped, _Replays
+
+    replays = _Replays(size=4, max_bytes=10**6, workers=1)
+    release = threading.Event()
+    stopped = threading.Event()
+
+    def compute(should_stop: Any) -> bytes:
+        while not release.is_set():
+            if should_stop():
+                stopped.set()
+                raise ReplayStopped("asked to stop")
+            time.sleep(0.01)
+        return b'{"done":true}'
+
+    async def scenario() -> None:
+        gone = {"a": False, "b": False, "c": False}
+
+        def client(name: str) -> Any:
+            async def is_gone() -> bool:
+                return gone[name]
+
+            return is_gone
+
+        a = asyncio.create_task(replays.get("k", compute, client("a")))
+        b = asyncio.create_task(replays.get("k", compute, client("b")))
+        await asyncio.sleep(0.3)
+        gone["a"] = True
+        with pytest.raises(ReplayStopped):
+            await a
+        await asyncio.sleep(0.3)
+        assert not stopped.is_set() and not b.done()
+        release.set()
+        assert await b == b'{"done":true}'
+        assert len(replays) == 1 and replays.nbytes == len(b'{"done":true}')
+        # a replay left by its only client stops
+        release.clear()
+        c = asyncio.create_task(replays.get("k2", compute, client("c")))
+        await asyncio.sleep(0.3)
+        gone["c"] = True
+        with pytest.raises(ReplayStopped):
+            await c
+        for _ in range(100):
+            if stopped.is_set():
+                break
+            await asyncio.sleep(0.02)
+        assert stopped.is_set() and len(replays) == 1
+
+    asyncio.run(scenario())

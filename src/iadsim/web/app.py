@@ -18,29 +18,37 @@ Nothing is fetched from the internet: the page draws borders and relief served b
 and the docs page loads its script and style from this app.
 
 Limits: every cache is bounded (borders are simplified to a few fixed tolerances, at most
-:data:`BORDER_CACHE_SIZE` kept; replays are kept within :data:`REPLAY_CACHE_SIZE` entries).
+:data:`BORDER_CACHE_SIZE` kept; replays are kept as JSON within :data:`REPLAY_CACHE_SIZE` entries and
+:data:`REPLAY_CACHE_BYTES`; a replay samples at most :data:`MAX_REPLAY_POSITIONS` positions). A replay runs in
+a worker thread that stops between engine steps when its last client leaves or the server is stopping.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import json
 import logging
 import math
+import signal
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from numpy.typing import NDArray
 from pyproj import Geod, Transformer
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from iadsim import __version__
@@ -55,8 +63,15 @@ BORDERS_CREDIT = "Borders: World Borders 0.3, thematicmapping.org, CC BY-SA 3.0"
 TERRAIN_CREDIT = "Relief: GLOBE 30″ DEM, NOAA NGDC"
 #: Default sampling interval of replayed threat positions, s.
 REPLAY_STEP_S = 10.0
-#: Replays kept in memory (least recently used dropped first).
+#: Replays kept in memory (least recently used dropped first), and the most bytes of JSON they may hold.
 REPLAY_CACHE_SIZE = 32
+REPLAY_CACHE_BYTES = 256 * 2**20
+#: Most threat positions one replay samples (threats x sampling times): about 30 bytes of JSON each.
+MAX_REPLAY_POSITIONS = 2_000_000
+#: Replays computed at the same time; others wait for a worker.
+REPLAY_WORKERS = 2
+#: How often a waiting replay request checks whether its client is still there, s.
+DISCONNECT_POLL_S = 0.1
 #: Tolerances the borders are simplified to, degrees: a request is served at the coarsest level not coarser
 #: than it asks for, so that a few simplified sets serve every request.
 BORDER_TOLERANCES_DEG = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
@@ -67,6 +82,10 @@ DATA_CACHE_SIZE = 64
 MAX_SEED = 2**32 - 1
 _GEOD = Geod(ellps="WGS84")
 _LOG = logging.getLogger("iadsim.web")
+
+
+class ReplayStopped(Exception):
+    """A replay abandoned before its end: nobody waits for it any more, or the server is stopping."""
 
 
 # ------------------------------------------------------------------------------------------- data folder
@@ -307,7 +326,33 @@ def _json_bytes(content: Any) -> bytes:
     ).encode("utf-8")
 
 
-def replay_run(scenario: Any, catalog: Catalog, seed: int, step_s: float = REPLAY_STEP_S) -> Replay:
+def _run_engine(world: Any, seed: int, should_stop: Callable[[], bool] | None) -> Any:
+    """The engine's run of ``world`` with ``seed`` (:func:`iadsim.sim.engine.run`), checking
+    ``should_stop`` before each time step and raising :class:`ReplayStopped` when it says so; a run not
+    stopped is the engine's very run (the check only reads a flag)."""
+    from iadsim.sim import engine
+
+    if should_stop is None:
+        return engine.run(world, seed)
+    stop = should_stop
+
+    class StoppableRun(engine._Run):
+        def move(self, step: int, t: float) -> NDArray[np.bool_]:
+            if stop():
+                raise ReplayStopped(f"stopped at t = {t:g} s")
+            return super().move(step, t)
+
+    return StoppableRun(world, seed, True).run()
+
+
+def replay_run(
+    scenario: Any,
+    catalog: Catalog,
+    seed: int,
+    step_s: float = REPLAY_STEP_S,
+    should_stop: Callable[[], bool] | None = None,
+    max_positions: int | None = None,
+) -> Replay:
     """Build the scenario's world, run the engine once with ``seed`` and sample every threat's position
     every ``step_s`` seconds in WGS84.
 
@@ -315,12 +360,24 @@ def replay_run(scenario: Any, catalog: Catalog, seed: int, step_s: float = REPLA
     ends at its outcome time (killed or leaked) or at the end of the run. Positions are ``[lat, lon,
     altitude_m]`` (the altitude of the route, above ground or sea level as the scenario says) or None
     where the threat is not in the air; ``end`` is where it was killed or leaked.
+
+    ``should_stop`` (when given) is called between the stages, before every engine time step and before
+    sampling each threat; when it returns True the replay raises :class:`ReplayStopped`. A replay whose
+    threats x sampling times exceed ``max_positions`` (default :data:`MAX_REPLAY_POSITIONS`) raises an
+    :class:`~iadsim.errors.InputError` naming the ``step_s`` that fits, before sampling.
     """
-    from iadsim.sim.engine import run
+    from iadsim.errors import InputError
     from iadsim.sim.world import build_world
 
+    def check() -> None:
+        if should_stop is not None and should_stop():
+            raise ReplayStopped("stopped")
+
+    check()
     world = build_world(scenario, catalog)
-    result = run(world, seed)
+    check()
+    result = _run_engine(world, seed, should_stop)
+    check()
     th = world.threats
     to_wgs = Transformer.from_crs(world.terrain.crs, "EPSG:4326", always_xy=True)
     outcome_times = [
@@ -333,9 +390,22 @@ def replay_run(scenario: Any, catalog: Catalog, seed: int, step_s: float = REPLA
     horizon = min(float(scenario.duration_s), max(last_event, float(np.max(th.launch_s, initial=0.0))))
     times = np.arange(0.0, horizon + step_s, step_s)
     times = times[times <= horizon + step_s - 1e-9]
+    limit = MAX_REPLAY_POSITIONS if max_positions is None else max_positions
+    if th.count * len(times) > limit:
+        more = limit // th.count - 1  # sampling times after t = 0 that fit
+        fix = (
+            f"use a larger step_s (at least {max(math.ceil(horizon / more), math.floor(step_s) + 1)} s)"
+            if more >= 1
+            else "it has too many threats to replay"
+        )
+        raise InputError(
+            f"a replay every {step_s:g} s samples {th.count} threats x {len(times)} times, more than the "
+            f"{limit:,} positions a replay may hold: {fix}"
+        )
     length = th.length_m()
     threats = []
     for i in range(th.count):
+        check()
         o = result.outcomes[i]
         end = o["killed_s"] if o["killed_s"] is not None else o["leaked_s"]
         end_s = float(end) if end is not None else float(times[-1])
@@ -428,16 +498,48 @@ def _point_feature(position: tuple[float, float], **props: Any) -> dict[str, Any
 
 
 class _Cache:
-    """A small thread-safe LRU cache whose values are computed once per key, even under concurrent calls."""
+    """A small thread-safe LRU cache whose values are computed once per key, even under concurrent calls;
+    bounded in entries and, when ``max_bytes`` is given, in the bytes its values hold (``weigh`` of each)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int | None = None, weigh: Callable[[Any], int] = len) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self.weigh = weigh
         self.values: OrderedDict[Any, Any] = OrderedDict()
+        self.weights: dict[Any, int] = {}
+        self.nbytes = 0
         self.lock = threading.Lock()
         self.key_locks: dict[Any, threading.Lock] = {}
 
     def __len__(self) -> int:
         return len(self.values)
+
+    def peek(self, key: Any) -> Any:
+        """The value of ``key`` (now the most recently used), or None."""
+        with self.lock:
+            if key in self.values:
+                self.values.move_to_end(key)
+                return self.values[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        """Keep ``value``, dropping the least recently used values beyond the bounds (a value larger than
+        the byte bound is not kept)."""
+        weight = self.weigh(value) if self.max_bytes is not None else 0
+        with self.lock:
+            if key in self.values:
+                self.nbytes -= self.weights.pop(key)
+                del self.values[key]
+            if self.max_bytes is not None and weight > self.max_bytes:
+                return
+            self.values[key] = value
+            self.weights[key] = weight
+            self.nbytes += weight
+            while len(self.values) > self.size or (
+                self.max_bytes is not None and self.nbytes > self.max_bytes
+            ):
+                old, _ = self.values.popitem(last=False)
+                self.nbytes -= self.weights.pop(old)
 
     def get(self, key: Any, compute: Callable[[], Any]) -> Any:
         with self.lock:
@@ -451,15 +553,129 @@ class _Cache:
                     if key in self.values:
                         return self.values[key]
                 value = compute()
-                with self.lock:
-                    self.values[key] = value
-                    while len(self.values) > self.size:
-                        self.values.popitem(last=False)
+                self.put(key, value)
                 return value
         finally:
             with self.lock:
                 if self.key_locks.get(key) is key_lock:
                     del self.key_locks[key]
+
+
+class _Job:
+    """One replay being computed, and how many requests wait for it."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.future: Future[bytes] = Future()
+        self.waiters = 0
+
+
+class _Replays:
+    """Replays by key: their JSON in an LRU bounded in entries and bytes; each computed once in a worker
+    thread (at most ``workers`` at a time) that stops when no request waits for it any more, or when the
+    app closes (:meth:`close`: the server is stopping)."""
+
+    def __init__(self, size: int, max_bytes: int, workers: int) -> None:
+        self.cache = _Cache(size, max_bytes)
+        self.jobs: dict[Any, _Job] = {}
+        self.lock = threading.Lock()
+        self.slots = threading.BoundedSemaphore(workers)
+        self.closed = threading.Event()
+
+    def __len__(self) -> int:
+        return len(self.cache)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of JSON kept."""
+        return self.cache.nbytes
+
+    def open(self) -> None:
+        self.closed.clear()
+
+    def close(self) -> None:
+        """Stop every replay being computed and refuse new ones (safe to call from a signal handler: it
+        only sets flags)."""
+        self.closed.set()
+        for job in list(self.jobs.values()):
+            job.stop.set()
+
+    async def get(
+        self,
+        key: Any,
+        compute: Callable[[Callable[[], bool]], bytes],
+        client_gone: Callable[[], Awaitable[bool]],
+    ) -> bytes:
+        """The JSON of ``key``: kept, or computed by ``compute(should_stop)`` in a worker thread (shared
+        with other requests for the same key). Raises :class:`ReplayStopped` when ``client_gone()`` says
+        the client left (the work stops when no other request waits for it) or the app closes."""
+        body: bytes | None = self.cache.peek(key)
+        if body is not None:
+            return body
+        loop = asyncio.get_running_loop()
+        ready = asyncio.Event()
+
+        def wake(_: Future[bytes]) -> None:
+            with contextlib.suppress(RuntimeError):  # (the loop is closed: nobody waits any more)
+                loop.call_soon_threadsafe(ready.set)
+
+        with self.lock:
+            if self.closed.is_set():
+                raise ReplayStopped("the server is stopping")
+            body = self.cache.peek(key)  # (kept since the look above, by a job that has just ended)
+            if body is not None:
+                return body
+            job = self.jobs.get(key)
+            if job is None:
+                job = self.jobs[key] = _Job()
+                worker = threading.Thread(
+                    target=self._work, args=(key, job, compute), name="iadsim-replay", daemon=True
+                )
+                worker.start()
+            job.waiters += 1
+        job.future.add_done_callback(wake)
+        try:
+            while not job.future.done():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ready.wait(), DISCONNECT_POLL_S)
+                if not job.future.done() and (self.closed.is_set() or await client_gone()):
+                    raise ReplayStopped("the client left" if not self.closed.is_set() else "stopping")
+            exc = job.future.exception()
+            if isinstance(exc, HTTPException):
+                raise HTTPException(exc.status_code, exc.detail)  # (one exception object per request)
+            return job.future.result()
+        finally:
+            with self.lock:
+                job.waiters -= 1
+                if job.waiters == 0 and not job.future.done():
+                    job.stop.set()
+                    if self.jobs.get(key) is job:
+                        del self.jobs[key]
+
+    def _work(self, key: Any, job: _Job, compute: Callable[[Callable[[], bool]], bytes]) -> None:
+        def should_stop() -> bool:
+            return job.stop.is_set() or self.closed.is_set()
+
+        try:
+            job.future.set_running_or_notify_cancel()
+            while not self.slots.acquire(timeout=DISCONNECT_POLL_S):
+                if should_stop():
+                    raise ReplayStopped("stopped before it started")
+            try:
+                body = compute(should_stop)
+            finally:
+                self.slots.release()
+            self.cache.put(key, body)
+        except BaseException as exc:  # handed to the requests waiting for it
+            if isinstance(exc, ReplayStopped | HTTPException):
+                exc = exc.with_traceback(None)  # (expected: no need to keep the run's frames alive)
+            job.future.set_exception(exc)
+        else:
+            job.future.set_result(body)
+        finally:
+            with self.lock:
+                if self.jobs.get(key) is job:
+                    del self.jobs[key]
 
 
 class NoDotStaticFiles(StaticFiles):
@@ -496,6 +712,34 @@ class _HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
+def _chain_stop_signals(on_stop: Callable[[], None]) -> Callable[[], None]:
+    """While the app is served from the main thread by a server that handles SIGINT and SIGTERM with
+    handlers of its own (as uvicorn does), call ``on_stop`` first when one arrives, then the server's
+    handler. Returns the function that puts the server's handlers back (at the end of the app's
+    lifespan); does nothing in any other thread, or where no Python handler is installed."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    installed: list[tuple[signal.Signals, Callable[[int, FrameType | None], Any], Any]] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(sig)
+        if not callable(previous) or previous is signal.default_int_handler:
+            continue
+
+        def handler(signum: int, frame: FrameType | None, previous: Any = previous) -> None:
+            on_stop()
+            previous(signum, frame)
+
+        signal.signal(sig, handler)
+        installed.append((sig, handler, previous))
+
+    def restore() -> None:
+        for sig, handler, previous in installed:
+            if signal.getsignal(sig) is handler:
+                signal.signal(sig, previous)
+
+    return restore
+
+
 def _error(status: int, message: str) -> HTTPException:
     return HTTPException(status_code=status, detail=message)
 
@@ -522,13 +766,19 @@ def create_app(
     catalog: Catalog | None = None,
     hillshade: bool = True,
     replay_step_s: float = REPLAY_STEP_S,
+    max_replay_positions: int = MAX_REPLAY_POSITIONS,
 ) -> FastAPI:
     """The web map over ``data_dir`` (a folder written by ``iadsim demo`` or ``iadsim coverage map``).
 
     ``catalog`` is used to load scenarios (default: the built-in catalog); ``hillshade`` turns the relief
-    image of the embedded terrain on or off; ``replay_step_s`` is the default sampling of replays.
+    image of the embedded terrain on or off; ``replay_step_s`` is the default sampling of replays, s;
+    ``max_replay_positions`` the most threat positions one replay may sample.
     The app only answers ``GET`` (and ``HEAD``) requests and only serves files inside ``data_dir``, never
-    a dotfile. Its caches are in ``app.state.caches`` (name: an object with ``len()``).
+    a dotfile. Its caches are in ``app.state.caches`` (name: an object with ``len()`` and ``nbytes``).
+
+    While uvicorn serves it from the main thread, SIGINT and SIGTERM first stop the replays being computed
+    (their requests answer 503), then reach uvicorn's own handlers; the handlers are put back when the
+    app's lifespan ends.
     """
     root = Path(data_dir).resolve()
     if not root.is_dir():
@@ -542,6 +792,21 @@ def create_app(
             catalog = default_catalog()
         return catalog
 
+    replays = _Replays(REPLAY_CACHE_SIZE, REPLAY_CACHE_BYTES, REPLAY_WORKERS)
+    small = _Cache(DATA_CACHE_SIZE)
+    borders_cache = _Cache(BORDER_CACHE_SIZE)
+    warned: dict[str, int] = {}  # scenario file -> modification time (ns) of the version warned about
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        replays.open()
+        restore = _chain_stop_signals(replays.close)
+        try:
+            yield
+        finally:
+            restore()
+            replays.close()
+
     app = FastAPI(
         title="iadsim web map",
         version=__version__,
@@ -549,14 +814,11 @@ def create_app(
         "advertised rings, scenario routes and replays of engine runs. " + BORDERS_CREDIT + ".",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.add_middleware(_HeadAsGet)
     app.mount("/static", NoDotStaticFiles(directory=STATIC_DIR), name="static")
-    replays = _Cache(REPLAY_CACHE_SIZE)
-    small = _Cache(DATA_CACHE_SIZE)
-    borders_cache = _Cache(BORDER_CACHE_SIZE)
     app.state.caches = {"replays": replays, "data": small, "borders": borders_cache}
-    warned: dict[str, int] = {}  # scenario file -> modification time (ns) of the version warned about
 
     def coverage_doc() -> dict[str, Any] | None:
         path = coverage_file(root)
@@ -787,28 +1049,39 @@ def create_app(
         return JSONResponse(routes_geojson(resolve(scenario), get_catalog()))
 
     @app.get("/api/replay", summary="Replay of one engine run")
-    def replay(
+    async def replay(
+        request: Request,
         scenario: Annotated[str, Query(min_length=1, max_length=200, description="Built-in name or file")],
         seed: Annotated[int, Query(description="Random seed of the run (0 to 2^32 - 1)")] = 1,
         step_s: Annotated[float | None, Query(description="Sampling of positions, s (1 to 600)")] = None,
-    ) -> JSONResponse:
+    ) -> Response:
         """Runs the engine once (cached per scenario, seed and step) and returns each threat's positions
         every ``step_s`` seconds (``[lat, lon, altitude_m]`` or null when not in the air), its outcome and
-        outcome time, the run's summary and its events."""
+        outcome time, the run's summary and its events. The run stops if the client leaves before it ends
+        (503 when the server is stopping); a replay sampling too many positions is a 422 that says which
+        ``step_s`` fits."""
         if seed < 0 or seed > MAX_SEED:
             raise _error(400, f"seed must be between 0 and {MAX_SEED}, not {seed}")
         step = replay_step_s if step_s is None else step_s
         if not (math.isfinite(step) and 1.0 <= step <= 600.0):
             raise _error(400, f"step_s must be between 1 and 600 s, not {step_s}")
-        sc = resolve(scenario)
+        sc = await run_in_threadpool(resolve, scenario)
 
-        def compute() -> dict[str, Any]:
+        def compute(should_stop: Callable[[], bool]) -> bytes:
             try:
-                return replay_run(sc, get_catalog(), seed, step).as_dict()
+                run = replay_run(sc, get_catalog(), seed, step, should_stop, max_replay_positions)
             except IadsimError as exc:
                 raise _error(422, f"scenario {scenario!r} cannot run: {exc}") from None
+            return _json_bytes(run.as_dict())
 
-        return JSONResponse(replays.get((scenario, sc.digest, seed, step), compute))
+        try:
+            body = await replays.get((scenario, sc.digest, seed, step), compute, request.is_disconnected)
+        except ReplayStopped:
+            if replays.closed.is_set():
+                return JSONResponse({"detail": "the server is stopping: the replay was stopped"}, 503)
+            # nobody reads this: the client has gone (499, as proxies log a request closed by its client)
+            return JSONResponse({"detail": "the client left: the replay was stopped"}, 499)
+        return Response(body, media_type="application/json")
 
     @app.get("/files/{path:path}", summary="A file of the data folder")
     def files(path: str) -> FileResponse:
