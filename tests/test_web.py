@@ -268,8 +268,10 @@ def test_replay_bad_parameters(client: TestClient, params: dict[str, Any], statu
 def test_invalid_scenario_file_is_422(tmp_path: Path, catalog: Catalog) -> None:
     (tmp_path / "broken.yaml").write_text("version: 1\nname: x\nunits: []\n", encoding="utf-8")
     c = TestClient(create_app(tmp_path, catalog=catalog))
-    entry = c.get("/api/scenarios").json()["scenarios"][0]
-    assert entry["name"] == "broken.yaml" and not entry["valid"] and "units" in entry["error"]
+    doc = c.get("/api/scenarios").json()
+    assert "broken.yaml" not in [s["name"] for s in doc["scenarios"]]
+    (entry,) = doc["skipped"]
+    assert entry["file"] == "broken.yaml" and "units" in entry["reason"]
     r = c.get("/api/replay", params={"scenario": "broken.yaml", "seed": 1})
     assert r.status_code == 422 and "broken.yaml" in r.json()["detail"]
 
@@ -442,3 +444,28 @@ def test_page_in_browser(server: str, tmp_path: Path) -> None:
     assert all(r.startswith(server) or r.startswith("data:") for r in requests), requests
     assert any("/api/replay" in r for r in requests) and any("/api/borders" in r for r in requests)
     assert json.dumps(requests)  # recorded
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium for the browser test")
+def test_docs_in_browser(server: str) -> None:
+    """The API docs page renders every endpoint with nothing fetched from another host."""
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on("request", lambda req: requests.append(req.url))
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(server + "/docs")
+            page.wait_for_selector(".swagger-ui .opblock-get", timeout=30_000)
+            paths = page.locator(".opblock-summary-path").all_inner_texts()
+            title = page.locator(".swagger-ui .title").first.inner_text()
+        finally:
+            browser.close()
+    assert not errors, errors
+    assert "iadsim web map" in title
+    assert {"/api/layers", "/api/replay", "/api/borders", "/files/{path}"} <= {p.strip() for p in paths}
+    assert all(r.startswith(server) or r.startswith("data:") for r in requests), requests

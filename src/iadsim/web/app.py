@@ -1,54 +1,91 @@
 """The web map's API and page: a read-only FastAPI app over one data folder.
 
-Endpoints (all ``GET``; documented at ``/docs`` and ``/openapi.json``):
+Endpoints (all ``GET``, each also answering ``HEAD``; documented at ``/docs`` and ``/openapi.json``):
 
-- ``/``: the map page; ``/static/...``: its script, style and the vendored Leaflet.
+- ``/``: the map page; ``/static/...``: its script, style, the vendored Leaflet and Swagger UI.
 - ``/api/layers``: what the data folder holds (coverage layers, sites, rings, files, hillshade extent).
 - ``/api/coverage``: the folder's coverage GeoJSON (optionally one ``kind``).
 - ``/api/borders``: country borders (World Borders 0.3, CC BY-SA 3.0), simplified, as GeoJSON.
 - ``/api/hillshade.png``: a shaded-relief image of the embedded GLOBE terrain over the data's extent.
-- ``/api/scenarios``: built-in scenarios and scenario files of the data folder.
+- ``/api/scenarios``: built-in scenarios and scenario files of the data folder (files that do not load are
+  listed as skipped, with the reason, and logged once).
 - ``/api/routes?scenario=NAME``: a scenario's raid routes, units and defended assets as GeoJSON.
 - ``/api/replay?scenario=NAME&seed=N``: one engine run, threat positions sampled in time, outcomes, events.
-- ``/files/{path}``: a file of the data folder (never one outside it).
+- ``/files/{path}``: a file of the data folder (never one outside it, never a dotfile).
+- ``/docs``: the API's Swagger UI page, from the vendored Swagger UI.
 
-Nothing is fetched from the internet: the page draws borders and relief served by this app, no web tiles.
+Nothing is fetched from the internet: the page draws borders and relief served by this app, no web tiles,
+and the docs page loads its script and style from this app.
+
+Limits: every cache is bounded (borders are simplified to a few fixed tolerances, at most
+:data:`BORDER_CACHE_SIZE` kept; replays are kept as JSON within :data:`REPLAY_CACHE_SIZE` entries and
+:data:`REPLAY_CACHE_BYTES`; a replay samples at most :data:`MAX_REPLAY_POSITIONS` positions). A replay runs in
+a worker thread that stops between engine steps when its last client leaves or the server is stopping.
 """
 
 from __future__ import annotations
 
-import functools
+import asyncio
+import contextlib
 import io
 import json
+import logging
 import math
+import signal
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from numpy.typing import NDArray
 from pyproj import Geod, Transformer
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from iadsim import __version__
 from iadsim.catalog import Catalog
 from iadsim.errors import IadsimError
 
 STATIC_DIR = Path(__file__).parent / "static"
+#: Where the vendored Swagger UI (``swagger-ui-dist``, Apache-2.0) is served from.
+SWAGGER_UI_URL = "/static/vendor/swagger-ui"
 #: Credits shown on the map for the data it draws.
 BORDERS_CREDIT = "Borders: World Borders 0.3, thematicmapping.org, CC BY-SA 3.0"
 TERRAIN_CREDIT = "Relief: GLOBE 30″ DEM, NOAA NGDC"
 #: Default sampling interval of replayed threat positions, s.
 REPLAY_STEP_S = 10.0
-#: Replays kept in memory (least recently used dropped first).
+#: Replays kept in memory (least recently used dropped first), and the most bytes of JSON they may hold.
 REPLAY_CACHE_SIZE = 32
+REPLAY_CACHE_BYTES = 256 * 2**20
+#: Most threat positions one replay samples (threats x sampling times): about 30 bytes of JSON each.
+MAX_REPLAY_POSITIONS = 2_000_000
+#: Replays computed at the same time; others wait for a worker.
+REPLAY_WORKERS = 2
+#: How often a waiting replay request checks whether its client is still there, s.
+DISCONNECT_POLL_S = 0.1
+#: Tolerances the borders are simplified to, degrees: a request is served at the coarsest level not coarser
+#: than it asks for, so that a few simplified sets serve every request.
+BORDER_TOLERANCES_DEG = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+#: Simplified border sets kept in memory (least recently used dropped first).
+BORDER_CACHE_SIZE = 4
+#: Data-folder items kept in memory: coverage documents, loaded scenarios, relief images.
+DATA_CACHE_SIZE = 64
 MAX_SEED = 2**32 - 1
 _GEOD = Geod(ellps="WGS84")
+_LOG = logging.getLogger("iadsim.web")
+
+
+class ReplayStopped(Exception):
+    """A replay abandoned before its end: nobody waits for it any more, or the server is stopping."""
 
 
 # ------------------------------------------------------------------------------------------- data folder
@@ -64,21 +101,26 @@ def coverage_file(data_dir: Path) -> Path | None:
     return None
 
 
+def _hidden(parts: Any) -> bool:
+    """Whether a path (its components) names a dotfile or passes through a dot folder."""
+    return any(str(p).startswith(".") for p in parts)
+
+
 def safe_data_path(data_dir: Path, rel: str) -> Path | None:
     """The file ``rel`` (a relative, forward-slash path) inside ``data_dir``, or None when ``rel`` is
-    absolute, has ``..`` or backslashes, or resolves (through symbolic links) outside the folder or to
-    something that is not a regular file."""
+    absolute, has ``..`` or backslashes, names a dotfile or a file in a dot folder, or resolves (through
+    symbolic links) outside the folder, to a dotfile or to something that is not a regular file."""
     if not rel or "\x00" in rel or "\\" in rel or rel.startswith("/") or ":" in rel.split("/")[0]:
         return None
     parts = rel.split("/")
-    if any(p in ("", ".", "..") for p in parts):
+    if any(p in ("", ".", "..") for p in parts) or _hidden(parts):
         return None
     root = data_dir.resolve()
     try:
         path = (root / rel).resolve(strict=True)
     except (OSError, RuntimeError):
         return None
-    if not path.is_relative_to(root) or not path.is_file():
+    if not path.is_relative_to(root) or _hidden(path.relative_to(root).parts) or not path.is_file():
         return None
     return path
 
@@ -89,7 +131,7 @@ def data_files(data_dir: Path, limit: int = 500) -> list[str]:
     out = []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if any(p.startswith(".") for p in rel.split("/")):
+        if _hidden(rel.split("/")):
             continue
         if safe_data_path(root, rel) is not None:
             out.append(rel)
@@ -126,10 +168,10 @@ def _extent(features: list[dict[str, Any]]) -> tuple[float, float, float, float]
 # ------------------------------------------------------------------------------------------------ borders
 
 
-@functools.cache
 def borders_geojson(tolerance_deg: float = 0.02) -> dict[str, Any]:
     """Every country of World Borders 0.3 simplified to ``tolerance_deg`` degrees, coordinates rounded to
-    0.001°, as a GeoJSON FeatureCollection (properties: name, iso3). Cached per tolerance."""
+    0.001°, as a GeoJSON FeatureCollection (properties: name, iso3; each feature with its ``bbox``).
+    Computed at each call (about a second): the app keeps a few of them, see :func:`border_level`."""
     import shapely
 
     from iadsim.coverage.areas import country_borders
@@ -148,6 +190,41 @@ def borders_geojson(tolerance_deg: float = 0.02) -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features, "attribution": BORDERS_CREDIT}
+
+
+def border_level(tolerance_deg: float) -> float:
+    """The tolerance of :data:`BORDER_TOLERANCES_DEG` the borders are served at for a requested one,
+    degrees: the coarsest level not coarser than asked (the finest level for anything finer)."""
+    fits = [level for level in BORDER_TOLERANCES_DEG if level <= tolerance_deg * (1 + 1e-9)]
+    return fits[-1] if fits else BORDER_TOLERANCES_DEG[0]
+
+
+@dataclass(frozen=True)
+class _BorderSet:
+    """Borders simplified to one level, kept as each feature's JSON text and bounding box."""
+
+    tolerance_deg: float
+    bboxes: NDArray[np.float64]
+    features: tuple[bytes, ...]
+
+    @classmethod
+    def build(cls, tolerance_deg: float) -> _BorderSet:
+        doc = borders_geojson(tolerance_deg)
+        bboxes = np.array([f["bbox"] for f in doc["features"]], dtype=float).reshape(-1, 4)
+        return cls(tolerance_deg, bboxes, tuple(_json_bytes(f) for f in doc["features"]))
+
+    def body(self, bbox: tuple[float, float, float, float] | None = None) -> bytes:
+        """The GeoJSON FeatureCollection (countries meeting ``bbox``: west, south, east, north in degrees,
+        when given) as JSON, with ``attribution`` and the ``tolerance_deg`` it was simplified to."""
+        if bbox is None:
+            feats = self.features
+        else:
+            w, s, e, n = bbox
+            b = self.bboxes
+            keep = (b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n) & (b[:, 3] >= s)
+            feats = tuple(f for f, k in zip(self.features, keep.tolist(), strict=True) if k)
+        tail = {"attribution": BORDERS_CREDIT, "tolerance_deg": self.tolerance_deg}
+        return b'{"type":"FeatureCollection","features":[' + b",".join(feats) + b"]," + _json_bytes(tail)[1:]
 
 
 # ---------------------------------------------------------------------------------------------- hillshade
@@ -242,7 +319,40 @@ def _finite(x: Any) -> Any:
     return x
 
 
-def replay_run(scenario: Any, catalog: Catalog, seed: int, step_s: float = REPLAY_STEP_S) -> Replay:
+def _json_bytes(content: Any) -> bytes:
+    """``content`` as compact UTF-8 JSON, byte for byte as FastAPI's ``JSONResponse`` writes it."""
+    return json.dumps(
+        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def _run_engine(world: Any, seed: int, should_stop: Callable[[], bool] | None) -> Any:
+    """The engine's run of ``world`` with ``seed`` (:func:`iadsim.sim.engine.run`), checking
+    ``should_stop`` before each time step and raising :class:`ReplayStopped` when it says so; a run not
+    stopped is the engine's very run (the check only reads a flag)."""
+    from iadsim.sim import engine
+
+    if should_stop is None:
+        return engine.run(world, seed)
+    stop = should_stop
+
+    class StoppableRun(engine._Run):
+        def move(self, step: int, t: float) -> NDArray[np.bool_]:
+            if stop():
+                raise ReplayStopped(f"stopped at t = {t:g} s")
+            return super().move(step, t)
+
+    return StoppableRun(world, seed, True).run()
+
+
+def replay_run(
+    scenario: Any,
+    catalog: Catalog,
+    seed: int,
+    step_s: float = REPLAY_STEP_S,
+    should_stop: Callable[[], bool] | None = None,
+    max_positions: int | None = None,
+) -> Replay:
     """Build the scenario's world, run the engine once with ``seed`` and sample every threat's position
     every ``step_s`` seconds in WGS84.
 
@@ -250,12 +360,24 @@ def replay_run(scenario: Any, catalog: Catalog, seed: int, step_s: float = REPLA
     ends at its outcome time (killed or leaked) or at the end of the run. Positions are ``[lat, lon,
     altitude_m]`` (the altitude of the route, above ground or sea level as the scenario says) or None
     where the threat is not in the air; ``end`` is where it was killed or leaked.
+
+    ``should_stop`` (when given) is called between the stages, before every engine time step and before
+    sampling each threat; when it returns True the replay raises :class:`ReplayStopped`. A replay whose
+    threats x sampling times exceed ``max_positions`` (default :data:`MAX_REPLAY_POSITIONS`) raises an
+    :class:`~iadsim.errors.InputError` naming the ``step_s`` that fits, before sampling.
     """
-    from iadsim.sim.engine import run
+    from iadsim.errors import InputError
     from iadsim.sim.world import build_world
 
+    def check() -> None:
+        if should_stop is not None and should_stop():
+            raise ReplayStopped("stopped")
+
+    check()
     world = build_world(scenario, catalog)
-    result = run(world, seed)
+    check()
+    result = _run_engine(world, seed, should_stop)
+    check()
     th = world.threats
     to_wgs = Transformer.from_crs(world.terrain.crs, "EPSG:4326", always_xy=True)
     outcome_times = [
@@ -268,9 +390,22 @@ def replay_run(scenario: Any, catalog: Catalog, seed: int, step_s: float = REPLA
     horizon = min(float(scenario.duration_s), max(last_event, float(np.max(th.launch_s, initial=0.0))))
     times = np.arange(0.0, horizon + step_s, step_s)
     times = times[times <= horizon + step_s - 1e-9]
+    limit = MAX_REPLAY_POSITIONS if max_positions is None else max_positions
+    if th.count * len(times) > limit:
+        more = limit // th.count - 1  # sampling times after t = 0 that fit
+        fix = (
+            f"use a larger step_s (at least {max(math.ceil(horizon / more), math.floor(step_s) + 1)} s)"
+            if more >= 1
+            else "it has too many threats to replay"
+        )
+        raise InputError(
+            f"a replay every {step_s:g} s samples {th.count} threats x {len(times)} times, more than the "
+            f"{limit:,} positions a replay may hold: {fix}"
+        )
     length = th.length_m()
     threats = []
     for i in range(th.count):
+        check()
         o = result.outcomes[i]
         end = o["killed_s"] if o["killed_s"] is not None else o["leaked_s"]
         end_s = float(end) if end is not None else float(times[-1])
@@ -363,13 +498,48 @@ def _point_feature(position: tuple[float, float], **props: Any) -> dict[str, Any
 
 
 class _Cache:
-    """A small thread-safe LRU cache whose values are computed once per key, even under concurrent calls."""
+    """A small thread-safe LRU cache whose values are computed once per key, even under concurrent calls;
+    bounded in entries and, when ``max_bytes`` is given, in the bytes its values hold (``weigh`` of each)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int | None = None, weigh: Callable[[Any], int] = len) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self.weigh = weigh
         self.values: OrderedDict[Any, Any] = OrderedDict()
+        self.weights: dict[Any, int] = {}
+        self.nbytes = 0
         self.lock = threading.Lock()
         self.key_locks: dict[Any, threading.Lock] = {}
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def peek(self, key: Any) -> Any:
+        """The value of ``key`` (now the most recently used), or None."""
+        with self.lock:
+            if key in self.values:
+                self.values.move_to_end(key)
+                return self.values[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        """Keep ``value``, dropping the least recently used values beyond the bounds (a value larger than
+        the byte bound is not kept)."""
+        weight = self.weigh(value) if self.max_bytes is not None else 0
+        with self.lock:
+            if key in self.values:
+                self.nbytes -= self.weights.pop(key)
+                del self.values[key]
+            if self.max_bytes is not None and weight > self.max_bytes:
+                return
+            self.values[key] = value
+            self.weights[key] = weight
+            self.nbytes += weight
+            while len(self.values) > self.size or (
+                self.max_bytes is not None and self.nbytes > self.max_bytes
+            ):
+                old, _ = self.values.popitem(last=False)
+                self.nbytes -= self.weights.pop(old)
 
     def get(self, key: Any, compute: Callable[[], Any]) -> Any:
         with self.lock:
@@ -377,21 +547,218 @@ class _Cache:
                 self.values.move_to_end(key)
                 return self.values[key]
             key_lock = self.key_locks.setdefault(key, threading.Lock())
-        with key_lock:
+        try:
+            with key_lock:
+                with self.lock:
+                    if key in self.values:
+                        return self.values[key]
+                value = compute()
+                self.put(key, value)
+                return value
+        finally:
             with self.lock:
-                if key in self.values:
-                    return self.values[key]
-            value = compute()
+                if self.key_locks.get(key) is key_lock:
+                    del self.key_locks[key]
+
+
+class _Job:
+    """One replay being computed, and how many requests wait for it."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.future: Future[bytes] = Future()
+        self.waiters = 0
+
+
+class _Replays:
+    """Replays by key: their JSON in an LRU bounded in entries and bytes; each computed once in a worker
+    thread (at most ``workers`` at a time) that stops when no request waits for it any more, or when the
+    app closes (:meth:`close`: the server is stopping)."""
+
+    def __init__(self, size: int, max_bytes: int, workers: int) -> None:
+        self.cache = _Cache(size, max_bytes)
+        self.jobs: dict[Any, _Job] = {}
+        self.lock = threading.Lock()
+        self.slots = threading.BoundedSemaphore(workers)
+        self.closed = threading.Event()
+
+    def __len__(self) -> int:
+        return len(self.cache)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of JSON kept."""
+        return self.cache.nbytes
+
+    def open(self) -> None:
+        self.closed.clear()
+
+    def close(self) -> None:
+        """Stop every replay being computed and refuse new ones (safe to call from a signal handler: it
+        only sets flags)."""
+        self.closed.set()
+        for job in list(self.jobs.values()):
+            job.stop.set()
+
+    async def get(
+        self,
+        key: Any,
+        compute: Callable[[Callable[[], bool]], bytes],
+        client_gone: Callable[[], Awaitable[bool]],
+    ) -> bytes:
+        """The JSON of ``key``: kept, or computed by ``compute(should_stop)`` in a worker thread (shared
+        with other requests for the same key). Raises :class:`ReplayStopped` when ``client_gone()`` says
+        the client left (the work stops when no other request waits for it) or the app closes."""
+        body: bytes | None = self.cache.peek(key)
+        if body is not None:
+            return body
+        loop = asyncio.get_running_loop()
+        ready = asyncio.Event()
+
+        def wake(_: Future[bytes]) -> None:
+            with contextlib.suppress(RuntimeError):  # (the loop is closed: nobody waits any more)
+                loop.call_soon_threadsafe(ready.set)
+
+        with self.lock:
+            if self.closed.is_set():
+                raise ReplayStopped("the server is stopping")
+            body = self.cache.peek(key)  # (kept since the look above, by a job that has just ended)
+            if body is not None:
+                return body
+            job = self.jobs.get(key)
+            if job is None:
+                job = self.jobs[key] = _Job()
+                worker = threading.Thread(
+                    target=self._work, args=(key, job, compute), name="iadsim-replay", daemon=True
+                )
+                worker.start()
+            job.waiters += 1
+        job.future.add_done_callback(wake)
+        try:
+            while not job.future.done():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ready.wait(), DISCONNECT_POLL_S)
+                if not job.future.done() and (self.closed.is_set() or await client_gone()):
+                    raise ReplayStopped("the client left" if not self.closed.is_set() else "stopping")
+            exc = job.future.exception()
+            if isinstance(exc, HTTPException):
+                raise HTTPException(exc.status_code, exc.detail)  # (one exception object per request)
+            return job.future.result()
+        finally:
             with self.lock:
-                self.values[key] = value
-                while len(self.values) > self.size:
-                    self.values.popitem(last=False)
-                self.key_locks.pop(key, None)
-            return value
+                job.waiters -= 1
+                if job.waiters == 0 and not job.future.done():
+                    job.stop.set()
+                    if self.jobs.get(key) is job:
+                        del self.jobs[key]
+
+    def _work(self, key: Any, job: _Job, compute: Callable[[Callable[[], bool]], bytes]) -> None:
+        def should_stop() -> bool:
+            return job.stop.is_set() or self.closed.is_set()
+
+        try:
+            job.future.set_running_or_notify_cancel()
+            while not self.slots.acquire(timeout=DISCONNECT_POLL_S):
+                if should_stop():
+                    raise ReplayStopped("stopped before it started")
+            try:
+                body = compute(should_stop)
+            finally:
+                self.slots.release()
+            self.cache.put(key, body)
+        except BaseException as exc:  # handed to the requests waiting for it
+            if isinstance(exc, ReplayStopped | HTTPException):
+                exc = exc.with_traceback(None)  # (expected: no need to keep the run's frames alive)
+            job.future.set_exception(exc)
+        else:
+            job.future.set_result(body)
+        finally:
+            with self.lock:
+                if self.jobs.get(key) is job:
+                    del self.jobs[key]
+
+
+class NoDotStaticFiles(StaticFiles):
+    """Static files that never serve a path with a component starting with '.' (a 404 as for a missing
+    file)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if _hidden(Path(path).parts):
+            raise HTTPException(status_code=404, detail="Not Found")
+        return await super().get_response(path, scope)
+
+
+class _HeadAsGet:
+    """ASGI middleware answering ``HEAD`` wherever ``GET`` is answered: the same status and headers, no
+    body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] in ("http.response.body", "http.response.pathsend"):
+                message = {
+                    "type": "http.response.body",
+                    "body": b"",
+                    "more_body": message.get("more_body", False),
+                }
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+def _chain_stop_signals(on_stop: Callable[[], None]) -> Callable[[], None]:
+    """While the app is served from the main thread by a server that handles SIGINT and SIGTERM with
+    handlers of its own (as uvicorn does), call ``on_stop`` first when one arrives, then the server's
+    handler. Returns the function that puts the server's handlers back (at the end of the app's
+    lifespan); does nothing in any other thread, or where no Python handler is installed."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    installed: list[tuple[signal.Signals, Callable[[int, FrameType | None], Any], Any]] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(sig)
+        if not callable(previous) or previous is signal.default_int_handler:
+            continue
+
+        def handler(signum: int, frame: FrameType | None, previous: Any = previous) -> None:
+            on_stop()
+            previous(signum, frame)
+
+        signal.signal(sig, handler)
+        installed.append((sig, handler, previous))
+
+    def restore() -> None:
+        for sig, handler, previous in installed:
+            if signal.getsignal(sig) is handler:
+                signal.signal(sig, previous)
+
+    return restore
 
 
 def _error(status: int, message: str) -> HTTPException:
     return HTTPException(status_code=status, detail=message)
+
+
+@dataclass(frozen=True)
+class _LoadFailure:
+    """Why a scenario file did not load."""
+
+    reason: str
+
+
+def _load_error(name: str, path: Path, exc: Exception) -> str:
+    """Why the scenario ``name`` (at ``path``) does not load, naming it and not the server's folders."""
+    if isinstance(exc, UnicodeDecodeError):
+        bad = exc.object[exc.start : exc.start + 1].hex()
+        return f"scenario {name!r} is not valid: {name}: not UTF-8 text (byte 0x{bad} at offset {exc.start})"
+    if isinstance(exc, OSError):
+        return f"scenario {name!r} cannot be read: {exc.strerror or exc}"
+    return f"scenario {name!r} is not valid: " + str(exc).replace(str(path), name)
 
 
 def create_app(
@@ -399,12 +766,19 @@ def create_app(
     catalog: Catalog | None = None,
     hillshade: bool = True,
     replay_step_s: float = REPLAY_STEP_S,
+    max_replay_positions: int = MAX_REPLAY_POSITIONS,
 ) -> FastAPI:
     """The web map over ``data_dir`` (a folder written by ``iadsim demo`` or ``iadsim coverage map``).
 
     ``catalog`` is used to load scenarios (default: the built-in catalog); ``hillshade`` turns the relief
-    image of the embedded terrain on or off; ``replay_step_s`` is the default sampling of replays.
-    The app only answers ``GET`` requests and only serves files inside ``data_dir``.
+    image of the embedded terrain on or off; ``replay_step_s`` is the default sampling of replays, s;
+    ``max_replay_positions`` the most threat positions one replay may sample.
+    The app only answers ``GET`` (and ``HEAD``) requests and only serves files inside ``data_dir``, never
+    a dotfile. Its caches are in ``app.state.caches`` (name: an object with ``len()`` and ``nbytes``).
+
+    While uvicorn serves it from the main thread, SIGINT and SIGTERM first stop the replays being computed
+    (their requests answer 503), then reach uvicorn's own handlers; the handlers are put back when the
+    app's lifespan ends.
     """
     root = Path(data_dir).resolve()
     if not root.is_dir():
@@ -418,15 +792,33 @@ def create_app(
             catalog = default_catalog()
         return catalog
 
+    replays = _Replays(REPLAY_CACHE_SIZE, REPLAY_CACHE_BYTES, REPLAY_WORKERS)
+    small = _Cache(DATA_CACHE_SIZE)
+    borders_cache = _Cache(BORDER_CACHE_SIZE)
+    warned: dict[str, int] = {}  # scenario file -> modification time (ns) of the version warned about
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        replays.open()
+        restore = _chain_stop_signals(replays.close)
+        try:
+            yield
+        finally:
+            restore()
+            replays.close()
+
     app = FastAPI(
         title="iadsim web map",
         version=__version__,
         description="Read-only API behind the offline map of an iadsim data folder: coverage, sites, "
         "advertised rings, scenario routes and replays of engine runs. " + BORDERS_CREDIT + ".",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
     )
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    replays = _Cache(REPLAY_CACHE_SIZE)
-    small = _Cache(64)
+    app.add_middleware(_HeadAsGet)
+    app.mount("/static", NoDotStaticFiles(directory=STATIC_DIR), name="static")
+    app.state.caches = {"replays": replays, "data": small, "borders": borders_cache}
 
     def coverage_doc() -> dict[str, Any] | None:
         path = coverage_file(root)
@@ -457,7 +849,7 @@ def create_app(
         return None
 
     def resolve(name: str) -> Any:
-        """A scenario by built-in name or data-folder file; 404 unknown, 422 invalid."""
+        """A scenario by built-in name or data-folder file; 404 unknown, 422 one that does not load."""
         from iadsim.scenario import builtin_scenarios, load_scenario
 
         if name in scenario_files(root):
@@ -466,21 +858,38 @@ def create_app(
             path = builtin_scenarios()[name]
         else:
             raise _error(404, f"unknown scenario {name!r}: see /api/scenarios")
-        if path is None:
-            raise _error(404, f"unknown scenario {name!r}: see /api/scenarios")
-        stamp = path.stat().st_mtime_ns
+        try:
+            if path is None:
+                raise FileNotFoundError
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            raise _error(404, f"unknown scenario {name!r}: see /api/scenarios") from None
 
         def load() -> Any:
             try:
                 return load_scenario(path, get_catalog())
-            except IadsimError as exc:
-                raise _error(422, f"scenario {name!r} is not valid: {exc}") from None
+            except (IadsimError, OSError, ValueError) as exc:  # (ValueError: bytes that are not UTF-8)
+                return _LoadFailure(_load_error(name, path, exc))  # kept, as a scenario is, per version
 
-        return small.get(("scenario", name, stamp), load)
+        loaded = small.get(("scenario", name, stamp), load)
+        if isinstance(loaded, _LoadFailure):
+            raise _error(422, loaded.reason)
+        return loaded
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - API",
+            swagger_js_url=f"{SWAGGER_UI_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI_URL}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
     @app.get("/api/layers", summary="What the data folder holds")
     def layers() -> dict[str, Any]:
@@ -551,11 +960,18 @@ def create_app(
             ),
         ] = None,
         tolerance_deg: Annotated[
-            float, Query(ge=0.001, le=1.0, description="Simplification, degrees")
+            float,
+            Query(
+                ge=0.001,
+                le=1.0,
+                description="Simplification, degrees: served at the coarsest of "
+                + ", ".join(f"{t:g}" for t in BORDER_TOLERANCES_DEG)
+                + " not coarser than this (given as tolerance_deg in the answer)",
+            ),
         ] = 0.02,
-    ) -> JSONResponse:
+    ) -> Response:
         """World Borders 0.3 (thematicmapping.org, CC BY-SA 3.0), simplified, coordinates to 0.001°."""
-        doc = borders_geojson(round(tolerance_deg, 4))
+        box = None
         if bbox is not None:
             try:
                 w, s, e, n = (float(v) for v in bbox.split(","))
@@ -565,13 +981,10 @@ def create_app(
                 raise _error(
                     400, "bbox must satisfy -180 <= west < east <= 180 and -90 <= south < north <= 90"
                 )
-            feats = [
-                f
-                for f in doc["features"]
-                if f["bbox"][0] <= e and f["bbox"][2] >= w and f["bbox"][1] <= n and f["bbox"][3] >= s
-            ]
-            doc = {**doc, "features": feats}
-        return JSONResponse(doc)
+            box = (w, s, e, n)
+        level = border_level(tolerance_deg)
+        border_set: _BorderSet = borders_cache.get(level, lambda: _BorderSet.build(level))
+        return Response(border_set.body(box), media_type="application/json")
 
     @app.get("/api/hillshade.png", summary="Shaded relief of the data's extent (PNG)")
     def hillshade_png() -> Response:
@@ -586,17 +999,23 @@ def create_app(
 
     @app.get("/api/scenarios", summary="Scenarios that can be replayed")
     def scenarios() -> dict[str, Any]:
-        """Built-in scenarios and the data folder's scenario files, each with whether it loads against the
-        catalog in use (and why not); ``default`` is the one the page opens."""
+        """Built-in scenarios (each with whether it loads against the catalog in use, and why not) and the
+        data folder's scenario files that load; files that do not load are listed in ``skipped`` (file,
+        reason) and logged once. ``default`` is the one the page opens."""
         from iadsim.scenario import builtin_scenarios
 
         out = []
+        skipped = []
         for source, names in (("data", scenario_files(root)), ("builtin", sorted(builtin_scenarios()))):
             for name in names:
                 entry: dict[str, Any] = {"name": name, "source": source}
                 try:
                     sc = resolve(name)
                 except HTTPException as exc:
+                    if source == "data":
+                        skipped.append({"file": name, "reason": exc.detail})
+                        _warn_once(name, exc.detail)
+                        continue
                     entry |= {"valid": False, "error": exc.detail}
                 else:
                     entry |= {
@@ -611,7 +1030,16 @@ def create_app(
         valid = [e["name"] for e in out if e["valid"]]
         study = (study_info() or {}).get("name")
         default = study if study in valid else (valid[0] if valid else None)
-        return {"scenarios": out, "default": default}
+        return {"scenarios": out, "default": default, "skipped": skipped}
+
+    def _warn_once(name: str, reason: str) -> None:
+        try:
+            stamp = (root / name).stat().st_mtime_ns
+        except OSError:
+            stamp = -1
+        if warned.get(name) != stamp:
+            warned[name] = stamp
+            _LOG.warning("skipped scenario file %s of %s: %s", name, root, reason)
 
     @app.get("/api/routes", summary="A scenario's routes, units and assets (GeoJSON)")
     def routes(
@@ -621,32 +1049,44 @@ def create_app(
         return JSONResponse(routes_geojson(resolve(scenario), get_catalog()))
 
     @app.get("/api/replay", summary="Replay of one engine run")
-    def replay(
+    async def replay(
+        request: Request,
         scenario: Annotated[str, Query(min_length=1, max_length=200, description="Built-in name or file")],
         seed: Annotated[int, Query(description="Random seed of the run (0 to 2^32 - 1)")] = 1,
         step_s: Annotated[float | None, Query(description="Sampling of positions, s (1 to 600)")] = None,
-    ) -> JSONResponse:
+    ) -> Response:
         """Runs the engine once (cached per scenario, seed and step) and returns each threat's positions
         every ``step_s`` seconds (``[lat, lon, altitude_m]`` or null when not in the air), its outcome and
-        outcome time, the run's summary and its events."""
+        outcome time, the run's summary and its events. The run stops if the client leaves before it ends
+        (503 when the server is stopping); a replay sampling too many positions is a 422 that says which
+        ``step_s`` fits."""
         if seed < 0 or seed > MAX_SEED:
             raise _error(400, f"seed must be between 0 and {MAX_SEED}, not {seed}")
         step = replay_step_s if step_s is None else step_s
         if not (math.isfinite(step) and 1.0 <= step <= 600.0):
             raise _error(400, f"step_s must be between 1 and 600 s, not {step_s}")
-        sc = resolve(scenario)
+        sc = await run_in_threadpool(resolve, scenario)
 
-        def compute() -> dict[str, Any]:
+        def compute(should_stop: Callable[[], bool]) -> bytes:
             try:
-                return replay_run(sc, get_catalog(), seed, step).as_dict()
+                run = replay_run(sc, get_catalog(), seed, step, should_stop, max_replay_positions)
             except IadsimError as exc:
                 raise _error(422, f"scenario {scenario!r} cannot run: {exc}") from None
+            return _json_bytes(run.as_dict())
 
-        return JSONResponse(replays.get((scenario, sc.digest, seed, step), compute))
+        try:
+            body = await replays.get((scenario, sc.digest, seed, step), compute, request.is_disconnected)
+        except ReplayStopped:
+            if replays.closed.is_set():
+                return JSONResponse({"detail": "the server is stopping: the replay was stopped"}, 503)
+            # nobody reads this: the client has gone (499, as proxies log a request closed by its client)
+            return JSONResponse({"detail": "the client left: the replay was stopped"}, 499)
+        return Response(body, media_type="application/json")
 
     @app.get("/files/{path:path}", summary="A file of the data folder")
     def files(path: str) -> FileResponse:
-        """A file inside the data folder (see ``files`` in ``/api/layers``); anything else is a 404."""
+        """A file inside the data folder (see ``files`` in ``/api/layers``); anything else, and any dotfile,
+        is a 404."""
         target = safe_data_path(root, path)
         if target is None:
             raise _error(404, "no such file in the data folder")

@@ -51,6 +51,8 @@
   }
 
   // ------------------------------------------------------------------------------------ data folder
+  let bordersLoaded = Promise.resolve();
+
   async function loadLayers() {
     const info = await getJSON("/api/layers");
     $("study-name").textContent = info.study ? `— ${info.study}` : `— ${info.data_dir}`;
@@ -68,7 +70,8 @@
       map.fitBounds([[s, w], [n, e]], { padding: [10, 10] });
       bbox = [Math.max(w - 20, -180), Math.max(s - 15, -90), Math.min(e + 20, 180), Math.min(n + 15, 90)];
     }
-    loadBorders(bbox);
+    // borders load beside the coverage; the page is ready once both are drawn
+    bordersLoaded = loadBorders(bbox).catch((err) => console.warn(`borders: ${err.message}`));
     if (info.coverage.length) await loadCoverage(info.coverage);
     bindToggle("toggle-sites", layers.sites);
     bindToggle("toggle-rings", layers.rings);
@@ -163,6 +166,14 @@
       opt.textContent = s.valid ? `${s.name}${s.source === "data" ? " (data folder)" : ""}` : `${s.name} (invalid)`;
       opt.disabled = !s.valid;
       if (!s.valid) opt.title = s.error;
+      sel.appendChild(opt);
+    }
+    for (const s of doc.skipped || []) {
+      const opt = document.createElement("option");
+      opt.value = s.file;
+      opt.textContent = `${s.file} (skipped)`;
+      opt.disabled = true;
+      opt.title = s.reason;
       sel.appendChild(opt);
     }
     if (doc.default) {
@@ -285,5 +296,6 @@
   loadLayers()
     .catch((err) => { $("study-terrain").textContent = `could not load the data folder: ${err.message}`; })
     .finally(() => loadScenarios().catch((err) => { $("replay-status").textContent = err.message; }))
+    .finally(() => bordersLoaded)
     .finally(() => document.body.setAttribute("data-ready", "1"));
 })();
