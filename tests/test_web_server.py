@@ -23,16 +23,17 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the server's CPU time in /proc"),
 ]
-#: What the long replay asks for: about 15 s of engine work (30 threats launched 5000 s apart, each
-#: flying 150 km at 25 m/s, one or two always in the air over 150,000 one-second steps).
+#: What the long replay asks for: several seconds of engine work (17 threats launched 5000 s apart, each
+#: flying 150 km at 25 m/s, one or two always in the air over 86,000 one-second steps, within the day a
+#: scenario may last).
 LONG = "/api/replay?scenario=long.yaml&seed=1&step_s=600"
 
 
 def _long_scenario() -> dict[str, object]:
     doc = _scenario_doc()
     raid = doc["raids"][0]  # type: ignore[index]
-    raid.update(count=30, interval_s=5000, speed_mps=25)
-    doc.update(name="long", duration_s=160_000, raids=[raid])
+    raid.update(count=17, interval_s=5000, speed_mps=25)
+    doc.update(name="long", duration_s=86_400, raids=[raid])
     return doc
 
 
