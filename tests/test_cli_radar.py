@@ -71,11 +71,11 @@ def test_radar_png(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
         (["radar", "91n6e"], "give exactly one of --target ID and --rcs M2"),
         (["radar", "91n6e", "--rcs", "-1"], "--rcs: must lie in (0, 1e+06], got -1"),
         (["radar", "91n6e", "--rcs", "inf"], "--rcs: must lie in (0, 1e+06], got inf"),
-        (["radar", "91n6e", "--rcs", "1", "--pd", "1.5"], "--pd: must lie strictly between 0 and 1"),
+        (["radar", "91n6e", "--rcs", "1", "--pd", "1.5"], "--pd: must lie in [0.01, 0.999], got 1.5"),
         (["radar", "91n6e", "--rcs", "1", "--mast", "-3"], "--mast: must lie in [0, 200], got -3"),
         (["radar", "91n6e", "--rcs", "1", "-a", "-50"], "--altitude: must lie in [0, 100000], got -50"),
         (["radar", "91n6e", "--rcs", "1", "-a", "nan"], "--altitude: must lie in [0, 100000], got nan"),
-        (["radar", "91n6e", "--rcs", "1", "--k", "inf"], "--k: must lie in (0, 100], got inf"),
+        (["radar", "91n6e", "--rcs", "1", "--k", "inf"], "--k: must lie in [0.5, 100], got inf"),
         (["radar", "91n6e", "--target", "f-16", "--json"], "did you mean"),
     ],
 )

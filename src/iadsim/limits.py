@@ -21,6 +21,13 @@ DEFAULT_MAX_MEMORY_BYTES = 4 * 2**30
 #: Time steps and radar scans one engine run may take.
 DEFAULT_MAX_STEPS = 2_000_000
 
+#: Detection probabilities a study may take as its threshold (coverage maps, detection ranges): above
+#: every catalog radar's false-alarm probability (at most 1e-3 in the catalog) and below certainty.
+PD_RANGE = (0.01, 0.999)
+#: Effective earth radius factors the floors and maps accept: sub-refraction (0.5) to far beyond any
+#: standard atmosphere; ducting is not modelled.
+K_RANGE = (0.5, 100.0)
+
 
 @dataclass(frozen=True)
 class Limits:

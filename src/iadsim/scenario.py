@@ -24,6 +24,7 @@ from pydantic import (
 from iadsim._yamlio import YamlDocument, describe_validation_error, read_yaml
 from iadsim.catalog import Catalog
 from iadsim.errors import IadsimError
+from iadsim.limits import K_RANGE, PD_RANGE
 
 #: Highest altitude a scenario may give, metres (above the reach of every catalog system and target).
 MAX_ALTITUDE_M = 100_000.0
@@ -190,8 +191,8 @@ class CoverageSpec(_Model):
 
     targets: tuple[str, ...] = ()
     altitudes: tuple[Altitude, ...] = ()
-    pd: Num = Field(default=0.5, gt=0, lt=1)
-    k: Num = Field(default=4 / 3, ge=0.5, le=100)
+    pd: Num = Field(default=0.5, ge=PD_RANGE[0], le=PD_RANGE[1])
+    k: Num = Field(default=4 / 3, ge=K_RANGE[0], le=K_RANGE[1])
     cell_m: Num | None = Field(default=None, ge=10, le=100_000)
 
 

@@ -137,7 +137,13 @@ class RadarModel:
         return physics.detection_probability(self.snr_db(range_m, rcs_m2), self.pfa, 1, swerling)
 
     def free_space_range_m(self, rcs_m2: ArrayLike, pd: float, swerling: int) -> FloatArray:
-        """Range (m) at which the single-look Pd against ``rcs_m2`` falls to ``pd``."""
+        """Range (m) at which the single-look Pd against ``rcs_m2`` falls to ``pd``; ``pd`` must exceed the
+        radar's false-alarm probability (no SNR gives less)."""
+        if not self.pfa < pd < 1:
+            raise InputError(
+                f"a detection probability of {pd:g} is not above the {self.id}'s false-alarm probability "
+                f"{self.pfa:g}, or not below 1"
+            )
         snr = physics.required_snr_db(pd, self.pfa, 1, swerling)
         return physics.calibrated_range_m(
             snr, rcs_m2, self.reference_range_m, self.reference_rcs_m2, self.reference_snr_db

@@ -49,6 +49,8 @@ SCENARIOS: list[tuple[str, Callable[[Doc], Any], str, str]] = [
      "unknown target id"),
     ("a missing DEM", lambda d: d.update(terrain="/nonexistent/dem.tif"), "terrain", "DEM file not found"),
     ("NaN", lambda d: d.update(duration_s=float("nan")), "duration_s", "finite number"),
+    ("a Pd below any false-alarm rate", lambda d: d["coverage"].update(pd=1e-300), "coverage.pd",
+     "greater than or equal to 0.01"),
 ]  # fmt: skip
 
 
@@ -192,3 +194,13 @@ def test_a_catalog_cross_reference_names_its_file_and_line(cli: Any, tmp_path: P
     assert re.search(
         rf"{re.escape(str(catalog))}:{line}: systems\.\d+\.launcher: .*no-such-launcher", result.err
     )
+
+
+def test_a_pd_threshold_must_exceed_the_false_alarm_probability() -> None:
+    from iadsim.catalog.loader import default_catalog
+    from iadsim.errors import InputError
+    from iadsim.sensors import RadarModel
+
+    radar = RadarModel.from_catalog(default_catalog().radar("91n6e"))
+    with pytest.raises(InputError, match="not above the 91n6e's false-alarm probability"):
+        radar.free_space_range_m(1.0, radar.pfa / 2, 1)

@@ -160,10 +160,14 @@ def test_a_seed_out_of_range_is_refused_before_anything_is_written(
         ([*FLOOR, "--k", "nan", "--out", "{out}"], "--k: must lie in"),
         (["coverage", "map", "--site", "40,33", "--system", "s-400", "--target", "f-16c", "--terrain", "flat",
           "--facing", "0", "-a", "-5", "--out", "{out}"], "--altitude: must lie in [0, 100000], got -5"),
+        ([*RADAR, "--pd", "1e-300", "--png", "{out}"], "--pd: must lie in [0.01, 0.999], got 1e-300"),
+        (["coverage", "map", "--site", "40,33", "--system", "s-400", "--target", "f-16c", "--terrain", "flat",
+          "--facing", "0", "--pd", "1e-300", "--out", "{out}"], "--pd: must lie in [0.01, 0.999]"),
+        ([*FLOOR, "--k", "1e-300", "--out", "{out}"], "--k: must lie in [0.5, 100], got 1e-300"),
         (["demo", "--mc-runs", "-5", "--out", "{out}"], "--mc-runs: must lie in [0, 100000], got -5"),
         (["demo", "--workers", "-1", "--out", "{out}"], "--workers: must lie in [0, 1024], got -1"),
     ],
-    ids=["range inf", "k nan", "map altitude", "demo runs", "demo workers"],
+    ids=["range inf", "k nan", "map altitude", "radar pd", "map pd", "floor k", "demo runs", "demo workers"],
 )  # fmt: skip
 def test_options_out_of_range(cli: Any, tmp_path: Path, args: list[str], words: str) -> None:
     out = tmp_path / "out"

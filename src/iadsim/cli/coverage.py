@@ -16,6 +16,7 @@ import typer
 
 from iadsim.cli._common import JsonOption, console, in_range, input_files, print_json
 from iadsim.errors import InputError
+from iadsim.limits import K_RANGE, PD_RANGE
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -114,7 +115,7 @@ def floor(
     from iadsim._atomic import check_not_input, inputs
 
     in_range("--mast", mast, 0, 200)
-    in_range("--k", k, 0, 100, low_open=True)
+    in_range("--k", k, *K_RANGE)
     in_range("--max-range-km", max_range_km, 0, 2000, low_open=True)
     in_range("--cell-m", cell_m, 1, 100_000)
     if out.is_dir():
@@ -313,8 +314,8 @@ def map_(
                 Unit(name=f"{system}-{i + 1}", system=system, position=(lat, lon), facing_deg=facing)
             )
         sc = Scenario(version=1, name=f"{system} coverage", units=tuple(units))
-    in_range("--pd", pd, 0, 1, low_open=True, high_open=True)
-    in_range("--k", k, 0.5, 100)
+    in_range("--pd", pd, *PD_RANGE)
+    in_range("--k", k, *K_RANGE)
     in_range("--cell-m", cell_m, 10, 100_000)
     updates: dict[str, object] = {}
     if pd is not None:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from iadsim.cli._common import JsonOption, console, get_catalog, in_range, input_files, km, print_json
 from iadsim.errors import InputError
+from iadsim.limits import K_RANGE, PD_RANGE
 
 
 def radar(
@@ -57,9 +58,8 @@ def radar(
         rcs_m2, label, sw = rcs, f"RCS {rcs:g} m²", 1 if swerling is None else swerling
     if sw not in physics.detection.SWERLING_CASES:
         raise InputError(f"--swerling: must be 0, 1, 2, 3 or 4, got {sw}")
-    if not 0 < pd < 1:
-        raise InputError(f"--pd: must lie strictly between 0 and 1, got {pd}")
-    in_range("--k", k, 0, 100, low_open=True)
+    in_range("--pd", pd, *PD_RANGE)
+    in_range("--k", k, *K_RANGE)
     in_range("--mast", mast, 0, 200)
     alts = np.asarray(altitude or [50.0, 1000.0, 10000.0], dtype=float)
     for a in alts.tolist():
