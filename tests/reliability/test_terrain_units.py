@@ -148,3 +148,18 @@ def test_nodata_at_the_site_is_an_error(tmp_path: Path) -> None:
     path = _write(tmp_path / "v.tif", z, UTM36, 1.0, nodata=-9999.0)
     with pytest.raises(InputError, match="no data at the site"):
         geotiff_floor(GeoTiffTerrain(path), *SITE_M, 30.0, max_range_m=15_000.0)
+
+
+def test_a_floor_beyond_the_memory_limit_is_refused_before_reading(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a 10 m DEM swept 400 km out: the window within range is clipped to the file (400 x 400 cells), and
+    # at 20 bytes a cell (coverage.floor.FLOOR_BYTES_PER_CELL) needs 3,200,000 bytes, 3.05 MiB, over 1 MiB
+    path = _write(tmp_path / "d10.tif", _terrain(), UTM36, 10.0)  # cells of 100 m / 10 = 10 m
+    x, y = ORIGIN[0] / 10 + 2_000.0, ORIGIN[1] / 10 - 2_000.0
+    args = ["coverage", "floor", "--dem", str(path), "--site", f"{x},{y}", "--site-crs", "dem"]
+    args += ["--max-range-km", "400", "--out", str(tmp_path / "f.tif")]
+    refused = cli("--max-memory-gb", str(2**20 / 2**30), *args)
+    assert refused.code == 2
+    assert "a radar floor over 400 x 400 cells of d10.tif would need about 3 MB of memory" in refused.err
+    assert "more than the 1 MB allowed (iadsim --max-memory-gb raises the limit)" in refused.err
+    assert not (tmp_path / "f.tif").exists()
+    assert cli(*args).code == 0

@@ -242,9 +242,12 @@ def geotiff_floor(
         if not max_range_m < math.inf:
             raise InputError(f"maximum range must be finite, got {max_range_m} m")
         nr, nc = int(np.ceil(max_range_m / sy)), int(np.ceil(max_range_m / sx))
+        # the window within range, clipped to the file
+        rows = min(r + nr + 1, terrain.shape[0]) - max(r - nr, 0)
+        cols = min(c + nc + 1, terrain.shape[1]) - max(c - nc, 0)
         check_memory(
-            f"a radar floor over {2 * nr + 1:,} x {2 * nc + 1:,} cells of {terrain.path.name}",
-            (2 * nr + 1) * (2 * nc + 1) * FLOOR_BYTES_PER_CELL,
+            f"a radar floor over {rows:,} x {cols:,} cells of {terrain.path.name}",
+            rows * cols * FLOOR_BYTES_PER_CELL,
         )
         window, nodata = terrain.read_window(r - nr, c - nc, 2 * nr + 1, 2 * nc + 1)
         return radar_floor(window, x, y, mast_m, k, max_range_m, nodata=nodata)
