@@ -138,3 +138,57 @@ def test_sigterm_during_a_replay_stops_the_server(server: Server) -> None:
     # the client is told (or its connection closed), and no traceback is printed
     assert not reply or reply.startswith(b"HTTP/1.1 503"), reply[:200]
     assert "Traceback" not in server.output(), server.output()
+
+
+def test_fifty_concurrent_clients_and_one_bad_file(folder: Path, tmp_path: Path) -> None:
+    """300 requests, 50 in flight, across the API while one scenario file in the folder is not UTF-8: every
+    answer is the one expected (the bad file's routes and replay a 422 naming it), none fails."""
+    import asyncio
+
+    import httpx
+
+    (folder / "bad-latin1.yaml").write_bytes("name: caf\u00e9\n".encode("latin-1"))
+    srv = Server(folder, tmp_path / "server.log")
+    mix = [
+        ("/api/layers", 200),
+        ("/api/scenarios", 200),
+        ("/api/routes?scenario=web-test.yaml", 200),
+        ("/api/replay?scenario=web-test.yaml&seed=1", 200),
+        ("/api/replay?scenario=web-test.yaml&seed=2", 200),
+        ("/api/routes?scenario=bad-latin1.yaml", 422),
+        ("/api/replay?scenario=bad-latin1.yaml&seed=1", 422),
+        ("/api/borders?tolerance_deg=0.05", 200),
+        ("/files/.hidden", 404),
+        ("/", 200),
+    ]
+    failures: list[str] = []
+
+    async def fire() -> None:
+        limits = httpx.Limits(max_connections=50, keepalive_expiry=2.0)
+        async with httpx.AsyncClient(base_url=srv.url, timeout=120, limits=limits) as client:
+            gate = asyncio.Semaphore(50)
+
+            async def one(path: str, status: int) -> None:
+                async with gate:
+                    try:
+                        r = await client.get(path)
+                    except httpx.HTTPError as exc:
+                        failures.append(f"{path}: {exc!r}")
+                        return
+                    if r.status_code != status:
+                        failures.append(f"{path}: {r.status_code} {r.text[:200]}")
+                    elif status == 422 and "bad-latin1.yaml" not in r.text:
+                        failures.append(f"{path}: the 422 does not name the file: {r.text[:200]}")
+
+            await asyncio.gather(*(one(*mix[i % len(mix)]) for i in range(300)))
+
+    try:
+        asyncio.run(fire())
+        with urllib.request.urlopen(srv.url + "/api/scenarios", timeout=30) as r:
+            listing = json.load(r)
+    finally:
+        srv.stop()
+        (folder / "bad-latin1.yaml").unlink()
+    assert failures == []
+    assert [s["file"] for s in listing["skipped"]] == ["bad-latin1.yaml"]
+    assert "Traceback" not in srv.output(), srv.output()
