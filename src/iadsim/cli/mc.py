@@ -139,13 +139,14 @@ def results(
     ] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Summaries of the studies in a results file, with 95% intervals; optional Parquet export."""
+    """Summaries of the studies in a results file, with 95% intervals; optional Parquet export.
+
+    The results file is only read (opened read-only).
+    """
     from iadsim.montecarlo.stats import summarize
     from iadsim.store import StudyStore
 
-    if not file.exists():
-        raise InputError(f"{file}: no such results file")
-    with StudyStore(file) as store:
+    with StudyStore(file, read_only=True) as store:  # (a missing file: "no such results file")
         studies = store.studies()
         data = [{**s, "summary": summarize(store.replications(s["study_id"]))} for s in studies]
         runs = store.runs()
