@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from iadsim.catalog import Catalog
+from iadsim.errors import InputError
 from iadsim.montecarlo.study import StudySpec, replication_seed
 from iadsim.montecarlo.uncertainty import disputed_figures, draw, fixed_figures
 from iadsim.sim.engine import run
@@ -64,7 +65,10 @@ def warm_up() -> None:
 
 class _Cluster:
     """A Dask client: on a new ``LocalCluster`` of ``workers`` single-threaded processes, or on the
-    cluster of ``scheduler``; every worker starts warming up (:func:`warm_up`) at once."""
+    cluster of ``scheduler``; every worker starts warming up (:func:`warm_up`) at once.
+
+    An address that cannot be reached is an :class:`InputError`.
+    """
 
     def __init__(self, workers: int, scheduler: str | None) -> None:
         import dask
@@ -86,7 +90,10 @@ class _Cluster:
                 )
             self.client = Client(self.cluster)
         else:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler)
+            except (OSError, ValueError, TypeError) as exc:
+                raise InputError(f"--scheduler: cannot connect to {scheduler!r} ({exc})") from None
         self.warming = [
             self.client.submit(warm_up, workers=[addr], allow_other_workers=False, pure=False)
             for addr in self.client.scheduler_info()["workers"]
