@@ -322,3 +322,14 @@ def test_mc_unreachable_scheduler_is_a_clear_error(cli, tmp_path: Path) -> None:
     r = cli(*_mc(tmp_path, "--runs", "2", "--out", str(tmp_path / "r.duckdb"), "--scheduler", "nowhere"))
     assert r.code == 2 and "error: --scheduler: cannot connect to 'nowhere'" in r.err, r.err
     assert "Traceback" not in r.err
+
+
+def test_mc_on_local_workers_shuts_down_cleanly(cli_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A short study (the workers may still be warming up when it ends), then the same study again (nothing
+    # left to do): both end without a traceback or a message from the cluster on the way down.
+    db = tmp_path / "r.duckdb"
+    for _ in range(2):
+        r = cli_process(*_mc(tmp_path, "--runs", "2", "--workers", "2", "--out", str(db)))
+        assert r.code == 0, r.err
+        assert "Traceback" not in r.err and "Error" not in r.err, r.err
+        assert " - distributed." not in r.err, r.err
