@@ -358,3 +358,10 @@ def test_opening_a_store_to_write_changes_nothing_by_itself(tmp_path: Path) -> N
     shutil.copy(path, copy)
     StudyStore(copy).close()
     assert _digest(copy) == _digest(path)
+
+
+def test_a_store_in_use_by_another_process_is_a_clear_error(cli_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = _fill(tmp_path / "r.duckdb")
+    with StudyStore(path):  # (held for writing here, as a running `mc` holds it)
+        r = cli_process("results", str(path))
+    assert r.code == 2 and "in use by another process" in r.err and "Traceback" not in r.err, r.err

@@ -241,6 +241,8 @@ def open_store(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, 
     try:
         con = duckdb.connect(str(path), read_only=True)
     except (duckdb.Error, OSError) as exc:
+        if "lock" in str(exc).lower():
+            raise StoreError(f"{path}: in use by another process ({_reason(exc)})") from None
         raise StoreError(
             f"{path}: not an iadsim results file, or it cannot be read ({_reason(exc)})"
         ) from None
@@ -259,6 +261,8 @@ def open_store(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, 
     try:
         con = duckdb.connect(str(path))
     except (duckdb.Error, OSError) as exc:
+        if "lock" in str(exc).lower():
+            raise StoreError(f"{path}: in use by another process ({_reason(exc)})") from None
         raise StoreError(f"{path}: cannot open the results file for writing ({_reason(exc)})") from None
     try:
         version = check(con, path)
