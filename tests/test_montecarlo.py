@@ -166,7 +166,7 @@ def test_mc_cli_json_and_results_parquet(cli, tmp_path: Path) -> None:  # type: 
 
 
 def test_mc_bad_input(cli) -> None:  # type: ignore[no-untyped-def]
-    assert "--runs: must be at least 1" in cli("mc", "ankara-s400", "--runs", "0").err
+    assert "--runs: must be from 1 to" in cli("mc", "ankara-s400", "--runs", "0").err
     assert "--sweep: expected PATH=v1,v2" in cli("mc", "ankara-s400", "--sweep", "raids").err
     assert "not a field of the scenario" in cli("mc", "ankara-s400", "--sweep", "raids.9.count=1,2").err
     assert "no such results file" in cli("results", "nope.duckdb").err
@@ -252,3 +252,84 @@ def test_a_batch_is_stored_whole_or_not_at_all(tmp_path: Path) -> None:
         with pytest.raises(duckdb.ConstraintException):
             store.add_replications("s", rows(range(450, 850)) + rows(range(10, 11)))
         assert len(store.replications("s")) == 450
+
+
+def _mc(tmp_path: Path, *args: str) -> list[str]:
+    """Command line of a small study of the analytic scenario (test catalog)."""
+    return ["--catalog", str(DATA / "test-catalog.yaml"), "mc", str(_write(tmp_path)), *args]
+
+
+def test_mc_summary_describes_the_study_as_asked(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "r.duckdb"
+    assert cli(*_mc(tmp_path, "--runs", "6", "--out", str(db), "--json")).code == 0
+    r = cli(*_mc(tmp_path, "--runs", "3", "--out", str(db), "--json"))
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert [x["replication"] for x in data["replications"]] == [0, 1, 2]
+    assert data["summary"][0]["replications"] == 3 and data["more_stored"] == 3
+    assert data["timing"]["computed"] == 0 and data["timing"]["skipped"] == 3
+    r = cli(*_mc(tmp_path, "--runs", "4", "--out", str(db)))
+    assert r.code == 0, r.err
+    assert "2 more replication(s) of this study" in r.out
+    assert "│ base  │    4 │" in r.out
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--batch", "-1", "--batch: must be from 1"),
+        ("--batch", "0", "--batch: must be from 1"),
+        ("--runs", "-5", "--runs: must be from 1"),
+        ("--runs", "100000000", "--runs: must be from 1 to 10,000,000"),
+        ("--workers", "0", "--workers: must be from 1"),
+        ("--workers", "100000", "--workers: must be from 1"),
+        ("--seed", "-1", "--seed: must be from 0 to 2**63 - 1"),
+        ("--seed", str(2**63), "--seed: must be from 0 to 2**63 - 1"),
+        ("--seed", str(2**64), "--seed: must be from 0 to 2**63 - 1"),
+    ],
+)
+def test_mc_refuses_bad_numbers_before_any_work(cli, tmp_path: Path, option: str, value: str, message: str):  # type: ignore[no-untyped-def]
+    db = tmp_path / "r.duckdb"
+    r = cli(*_mc(tmp_path, "--runs", "2", "--out", str(db), option, value))
+    assert r.code == 2 and r.err.startswith(f"error: {message}") and "Traceback" not in r.err, r.err
+    assert len(r.err.strip().splitlines()) == 1
+    assert not db.exists()
+
+
+def test_a_study_seed_must_be_one_the_store_keeps() -> None:
+    from iadsim.errors import InputError
+
+    sc = _study().scenario
+    for seed in (-1, 2**63):
+        with pytest.raises(InputError, match="--seed: must be from 0 to 2"):
+            StudySpec(sc, runs=1, seed=seed)
+    assert StudySpec(sc, runs=1, seed=2**63 - 1).seed == 2**63 - 1
+
+
+def test_mc_never_writes_over_an_input(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    scenario = _write(tmp_path)
+    catalog = DATA / "test-catalog.yaml"
+    link = tmp_path / "link.duckdb"
+    link.symlink_to(scenario)
+    before = scenario.read_bytes(), catalog.read_bytes()
+    for out in (scenario, link, catalog):
+        r = cli("--catalog", str(catalog), "mc", str(scenario), "--runs", "2", "--out", str(out))
+        assert r.code == 2 and "--out:" in r.err and "is one of the command's inputs" in r.err, r.err
+    assert (scenario.read_bytes(), catalog.read_bytes()) == before
+
+
+def test_mc_unreachable_scheduler_is_a_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli(*_mc(tmp_path, "--runs", "2", "--out", str(tmp_path / "r.duckdb"), "--scheduler", "nowhere"))
+    assert r.code == 2 and "error: --scheduler: cannot connect to 'nowhere'" in r.err, r.err
+    assert "Traceback" not in r.err
+
+
+def test_mc_on_local_workers_shuts_down_cleanly(cli_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A short study (the workers may still be warming up when it ends), then the same study again (nothing
+    # left to do): both end without a traceback or a message from the cluster on the way down.
+    db = tmp_path / "r.duckdb"
+    for _ in range(2):
+        r = cli_process(*_mc(tmp_path, "--runs", "2", "--workers", "2", "--out", str(db)))
+        assert r.code == 0, r.err
+        assert "Traceback" not in r.err and "Error" not in r.err, r.err
+        assert " - distributed." not in r.err, r.err

@@ -177,3 +177,51 @@ def test_duckdb_without_results_is_an_error(cli, tmp_path: Path) -> None:  # typ
     con.close()
     r = cli("report", str(db), "--out", str(tmp_path / "r.html"))
     assert r.code == 2 and "without iadsim results" in r.err
+
+
+def test_report_never_writes_over_an_input(cli, study_db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import shutil
+
+    before = study_db.read_bytes()
+    link = tmp_path / "link.html"
+    link.symlink_to(study_db)
+    hard = tmp_path / "hard.html"
+    os.link(study_db, hard)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    shutil.copy(study_db, folder / "results.duckdb")
+    catalog = tmp_path / "extra.yaml"
+    catalog.write_text("version: 1\n", encoding="utf-8")
+    cases = [
+        (str(study_db), study_db),
+        (str(study_db), link),
+        (str(study_db), hard),
+        (str(folder), folder / "results.duckdb"),
+        (str(folder), folder / "sub" / ".." / "results.duckdb"),
+    ]
+    for source, out in cases:
+        r = cli("report", source, "--out", str(out))
+        assert r.code == 2, (out, r.out)
+        assert "--out:" in r.err and "is one of the command's inputs" in r.err and "Traceback" not in r.err
+    r = cli("--catalog", str(catalog), "report", str(study_db), "--out", str(catalog))
+    assert r.code == 2 and "is one of the command's inputs" in r.err
+    assert catalog.read_text(encoding="utf-8") == "version: 1\n"
+    assert study_db.read_bytes() == before and hard.read_bytes() == before and link.is_symlink()
+    assert (folder / "results.duckdb").read_bytes() == before
+
+
+def test_an_output_that_cannot_be_written_is_a_clear_error(cli, study_db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x", encoding="utf-8")
+    cases = [
+        (tmp_path, "is a folder"),
+        (blocker / "r.html", "cannot write"),
+        (blocker / "sub" / "r.html", "cannot write"),
+        (tmp_path / ("x" * 300 + ".html"), "cannot write"),
+    ]
+    for out, message in cases:
+        r = cli("report", str(study_db), "--out", str(out))
+        assert r.code == 2, (out, r.out)
+        assert r.err.startswith("error: --out: ") and message in r.err and "Traceback" not in r.err, r.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

@@ -7,8 +7,41 @@ from typing import Annotated, Any
 
 import typer
 
-from iadsim.cli._common import JsonOption, console, err_console, get_catalog, print_json
+from iadsim.cli._common import JsonOption, console, err_console, get_catalog, print_json, state
 from iadsim.errors import IadsimError, InputError
+
+#: The most replications per sweep point (the store numbers them with 32-bit integers; the list of those to
+#: do is held in memory): ten million, hours of work on one machine.
+MAX_RUNS = 10_000_000
+#: Local worker processes per core at most (each runs one replication at a time).
+WORKERS_PER_CORE = 4
+
+
+def _cores() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # (not on every platform)
+        return os.cpu_count() or 1
+
+
+def check_options(runs: int, seed: int, workers: int, batch: int | None) -> None:
+    """Refuse, before any work, numeric options outside what a study can use (:class:`InputError`)."""
+    from iadsim.store import MAX_SEED
+
+    if not 1 <= runs <= MAX_RUNS:
+        raise InputError(f"--runs: must be from 1 to {MAX_RUNS:,} (per sweep point), got {runs}")
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(f"--seed: must be from 0 to 2**63 - 1 ({MAX_SEED}), got {seed}")
+    most = WORKERS_PER_CORE * _cores()
+    if not 1 <= workers <= most:
+        raise InputError(
+            f"--workers: must be from 1 to {most} ({WORKERS_PER_CORE} per core here), got {workers}; "
+            "for more, start a Dask cluster and give its --scheduler"
+        )
+    if batch is not None and not 1 <= batch <= MAX_RUNS:
+        raise InputError(f"--batch: must be from 1 to {MAX_RUNS:,} replications per task, got {batch}")
 
 
 def mc(
@@ -37,13 +70,12 @@ def mc(
     from iadsim.montecarlo.stats import summarize
     from iadsim.scenario import resolve_scenario
     from iadsim.store import StudyStore
+    from iadsim.store.files import catalog_files, refuse_input_as_output
 
-    if runs < 1:
-        raise InputError(f"--runs: must be at least 1, got {runs}")
-    if workers < 1:
-        raise InputError(f"--workers: must be at least 1, got {workers}")
+    check_options(runs, seed, workers, batch)
     if scheduler is not None and workers != 1:
         raise InputError("give either --workers or --scheduler, not both")
+    refuse_input_as_output("--out", out, [Path(scenario), *catalog_files(state.extra_catalogs)])
     cat = get_catalog()
     sc = resolve_scenario(scenario, cat)
     spec = StudySpec(sc, runs, seed, parse_sweep(sweep) if sweep else None, uncertainty)
@@ -71,7 +103,8 @@ def mc(
                 bar.update(task, completed=done, total=total, rate=f"{rate:.1f}/s" if rate else "")
 
             result = run_study(spec, cat, store, workers, scheduler, batch, progress)
-        rows = store.replications(result.study_id)
+        rows = store.replications(result.study_id, runs)  # the study as asked: replications 0 to runs - 1
+        more = store.count(result.study_id) - len(rows)
         man = next(s["manifest"] for s in store.studies() if s["study_id"] == result.study_id)
     summary = summarize(rows)
     if result.interrupted:
@@ -85,6 +118,7 @@ def mc(
                 "study_id": result.study_id,
                 "replications": rows,
                 "summary": summary,
+                "more_stored": more,
                 "timing": {
                     **result.timing,
                     "computed": result.computed,
@@ -107,6 +141,11 @@ def mc(
         f"{result.computed} computed, {result.skipped} already stored, in {result.timing['total_s']:.1f} s; "
         f"results in {out}"
     )
+    if more:
+        console.print(
+            f"{more} more replication(s) of this study, beyond the {runs} per point asked for, are stored in "
+            f"{out} and left out of this summary (`iadsim results {out}` summarises them all)"
+        )
 
 
 def _print_summary(summary: list[dict[str, Any]], title: str) -> None:
@@ -139,13 +178,14 @@ def results(
     ] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Summaries of the studies in a results file, with 95% intervals; optional Parquet export."""
+    """Summaries of the studies in a results file, with 95% intervals; optional Parquet export.
+
+    The results file is only read (opened read-only).
+    """
     from iadsim.montecarlo.stats import summarize
     from iadsim.store import StudyStore
 
-    if not file.exists():
-        raise InputError(f"{file}: no such results file")
-    with StudyStore(file) as store:
+    with StudyStore(file, read_only=True) as store:  # (a missing file: "no such results file")
         studies = store.studies()
         data = [{**s, "summary": summarize(store.replications(s["study_id"]))} for s in studies]
         runs = store.runs()

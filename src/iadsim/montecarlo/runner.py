@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from iadsim.catalog import Catalog
+from iadsim.errors import InputError
 from iadsim.montecarlo.study import StudySpec, replication_seed
 from iadsim.montecarlo.uncertainty import disputed_figures, draw, fixed_figures
 from iadsim.sim.engine import run
@@ -62,9 +63,16 @@ def warm_up() -> None:
     engine.warm_up()
 
 
+#: How long closing a cluster waits for the workers' warm-ups still running, s.
+WARM_UP_WAIT_S = 120.0
+
+
 class _Cluster:
     """A Dask client: on a new ``LocalCluster`` of ``workers`` single-threaded processes, or on the
-    cluster of ``scheduler``; every worker starts warming up (:func:`warm_up`) at once."""
+    cluster of ``scheduler``; every worker starts warming up (:func:`warm_up`) at once.
+
+    An address that cannot be reached is an :class:`InputError`.
+    """
 
     def __init__(self, workers: int, scheduler: str | None) -> None:
         import dask
@@ -86,18 +94,48 @@ class _Cluster:
                 )
             self.client = Client(self.cluster)
         else:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler)
+            except (OSError, ValueError, TypeError) as exc:
+                raise InputError(f"--scheduler: cannot connect to {scheduler!r} ({exc})") from None
         self.warming = [
             self.client.submit(warm_up, workers=[addr], allow_other_workers=False, pure=False)
             for addr in self.client.scheduler_info()["workers"]
         ]
 
     def close(self) -> None:
-        for fut in self.warming:
-            fut.cancel()
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        """Close the client, and the local cluster if there is one, without an error on the way.
+
+        A worker whose heartbeat is in flight when the scheduler closes logs the broken connection with its
+        traceback (``CommClosedError``), and a busy one is killed. So, before a local cluster closes: a task
+        that runs cannot be cancelled, and a worker still warming up (a short study, or one with nothing
+        left to do) is waited for, up to :data:`WARM_UP_WAIT_S`; then every worker stops its heartbeats
+        (:func:`_stop_heartbeats`) while the scheduler is still there to answer the last one.
+        """
+        from distributed import wait
+
+        try:
+            wait(self.warming, timeout=WARM_UP_WAIT_S)
+            if self.cluster is not None:
+                self.client.run(_stop_heartbeats)
+        except Exception:  # (a timeout, or a worker lost: close all the same)
+            pass
+        finally:
+            for fut in self.warming:
+                fut.cancel()
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+
+
+async def _stop_heartbeats(dask_worker: Any) -> None:
+    """On a worker of a local cluster about to close: no more heartbeats, nor requests for missing data;
+    one last heartbeat, answered, so that none sent before is still waiting when the scheduler closes."""
+    for name in ("heartbeat", "find-missing"):
+        callback = dask_worker.periodic_callbacks.get(name)
+        if callback is not None:
+            callback.stop()
+    await dask_worker.heartbeat()
 
 
 def run_study(
@@ -128,8 +166,8 @@ def run_study(
 
     cluster = None
     try:
-        if scheduler is None and workers <= 1:
-            worlds = build()
+        if (scheduler is None and workers <= 1) or _complete(spec, catalog, store):
+            worlds = build()  # (here; or nothing is left to do: no cluster to start)
         else:
             with ThreadPoolExecutor(1) as pool:  # (the floors' kernels release the GIL)
                 building = pool.submit(build)
@@ -141,6 +179,12 @@ def run_study(
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _complete(spec: StudySpec, catalog: Catalog, store: StudyStore) -> bool:
+    """Whether every replication of ``spec`` is stored already."""
+    done = store.done(spec.study_id(catalog.digest))
+    return all((p.index, r) in done for p in spec.points() for r in range(spec.runs))
 
 
 def _run_study(

@@ -11,6 +11,7 @@ import numpy as np
 
 from iadsim.errors import InputError
 from iadsim.scenario import Scenario
+from iadsim.store.schema import MAX_SEED  # (what a results file keeps: a signed 64-bit integer)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class StudySpec:
     def __post_init__(self) -> None:
         if self.runs < 1:
             raise InputError(f"--runs: must be at least 1, got {self.runs}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise InputError(f"--seed: must be from 0 to 2**63 - 1 ({MAX_SEED}), got {self.seed}")
 
     def points(self) -> list[Point]:
         """The scenario variants of the study, in sweep order."""

@@ -102,6 +102,7 @@ class _Inputs:
     coverage_json: Path | None = None
     coverage_pngs: list[Path] = field(default_factory=list)
     coverage_vectors: list[Path] = field(default_factory=list)
+    stores: list[Path] = field(default_factory=list)
     results: list[_Results] = field(default_factory=list)
 
     def files(self) -> list[Path]:
@@ -115,7 +116,7 @@ class _Inputs:
             self.coverage_json,
         ]
         out = [p for p in single if p is not None]
-        out += self.blake_pngs + self.coverage_pngs + self.coverage_vectors + [r.path for r in self.results]
+        out += self.blake_pngs + self.coverage_pngs + self.coverage_vectors + self.stores
         return sorted(set(out))
 
 
@@ -163,12 +164,17 @@ def read_results(path: Path) -> _Results:
         store.close()
 
 
-def find_inputs(source: Path) -> _Inputs:
-    """Classify what ``source`` holds; :class:`InputError` if it is missing or holds nothing iadsim wrote."""
-    if not source.exists():
+def find_inputs(source: Path, read: bool = True) -> _Inputs:
+    """Classify what ``source`` holds; :class:`InputError` if it is missing or holds nothing iadsim wrote.
+
+    ``read``: also read the results files (read-only); without, only find the files the report would read.
+    """
+    try:
+        source.stat()
+    except OSError:  # (missing, or a name that cannot be looked up: too long, a loop of links)
         raise InputError(
             f"{source}: no such file or folder (give an iadsim output folder or a DuckDB results file)"
-        )
+        ) from None
     inputs = _Inputs(source)
     if source.is_file():
         if not _is_duckdb(source):
@@ -176,7 +182,9 @@ def find_inputs(source: Path) -> _Inputs:
                 f"{source}: not an iadsim output folder or DuckDB results file "
                 "(give the folder `iadsim demo` wrote, or a file written by `iadsim mc`)"
             )
-        inputs.results.append(read_results(source))
+        inputs.stores.append(source)
+        if read:
+            inputs.results.append(read_results(source))
         return inputs
     folder = source
     inputs.folder = folder
@@ -204,7 +212,9 @@ def find_inputs(source: Path) -> _Inputs:
             break
     for db in sorted(folder.glob("*.duckdb")):
         if _is_duckdb(db):
-            inputs.results.append(read_results(db))
+            inputs.stores.append(db)
+    if read:
+        inputs.results = [read_results(db) for db in inputs.stores]
     if not inputs.files():
         raise InputError(
             f"{folder}: no iadsim results in this folder (expected files such as assumptions.csv, "

@@ -1,5 +1,7 @@
 """The run store: a DuckDB file with one row per run (its manifest and summary), the outcome of every threat
 and, optionally, the events log. Every run is written in one transaction: a failure leaves no trace of it.
+
+What makes a file a store, and how an existing one is recognised, is in :mod:`iadsim.store.schema`.
 """
 
 from __future__ import annotations
@@ -10,48 +12,9 @@ import uuid
 from pathlib import Path
 from typing import Any, Self
 
-from iadsim.errors import IadsimError
+from iadsim.store.schema import MAX_SEED, StoreError, open_store
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id VARCHAR PRIMARY KEY,
-    created TIMESTAMP,
-    iadsim_version VARCHAR,
-    scenario VARCHAR,
-    scenario_digest VARCHAR,
-    catalog_digest VARCHAR,
-    dem VARCHAR,
-    seed BIGINT,
-    manifest JSON,
-    summary JSON
-);
-CREATE TABLE IF NOT EXISTS outcomes (
-    run_id VARCHAR,
-    threat INTEGER,
-    target VARCHAR,
-    raid VARCHAR,
-    outcome VARCHAR,
-    first_detection_s DOUBLE,
-    killed_s DOUBLE,
-    leaked_s DOUBLE,
-    shots INTEGER
-);
-CREATE TABLE IF NOT EXISTS events (
-    run_id VARCHAR,
-    t_s DOUBLE,
-    kind VARCHAR,
-    threat INTEGER,
-    track INTEGER,
-    unit VARCHAR,
-    battalion VARCHAR,
-    missile VARCHAR,
-    detail VARCHAR
-);
-"""
-
-
-class StoreError(IadsimError):
-    """The results file cannot be opened or written."""
+__all__ = ["RunStore", "StoreError", "manifest"]
 
 
 def manifest(
@@ -71,23 +34,35 @@ def manifest(
 
 
 class RunStore:
-    """A DuckDB results file (created with its tables if missing; ``read_only`` opens it as it is)."""
+    """An iadsim results file (a DuckDB database; see :mod:`iadsim.store.schema`).
+
+    A missing file is created as a new store; an existing one must be a store, or one written by an older
+    iadsim (upgraded here), else :class:`StoreError` and the file is left untouched. ``read_only`` opens an
+    existing store without writing anything to it.
+    """
 
     def __init__(self, path: Path, read_only: bool = False) -> None:
-        import duckdb
-
         self.path = path
         self.read_only = read_only
+        self.con, self._tables = open_store(path, read_only)
+
+    def _has(self, table: str) -> bool:
+        """Whether the store has ``table`` (only an older store opened read-only may lack one)."""
+        return table in self._tables
+
+    def _fetch(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """The rows of a query; a file that cannot be read (truncated, damaged) is a :class:`StoreError`."""
+        import duckdb
+
         try:
-            self.con = duckdb.connect(str(path), read_only=read_only)
-            if not read_only:
-                self.con.execute(SCHEMA)
-        except (duckdb.Error, OSError) as exc:
-            raise StoreError(f"{path}: cannot open as a DuckDB results file ({exc})") from None
+            return self.con.execute(sql, params or []).fetchall()
+        except duckdb.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise StoreError(f"{self.path}: cannot read the results file ({first})") from None
 
     def tables(self) -> set[str]:
         """Names of the tables in the file."""
-        rows = self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        rows = self._fetch("SELECT table_name FROM information_schema.tables")
         return {str(r[0]) for r in rows}
 
     def close(self) -> None:
@@ -107,7 +82,15 @@ class RunStore:
         outcomes: list[dict[str, Any]],
         events: list[dict[str, Any]] | None = None,
     ) -> str:
-        """Store one run in a single transaction; returns its id."""
+        """Store one run in a single transaction; returns its id.
+
+        Raises :class:`StoreError`, storing nothing, for a seed outside 0 to 2**63 - 1 (what the store keeps).
+        """
+        seed = manifest["seed"]
+        if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+            raise StoreError(
+                f"{self.path}: seed {seed!r} cannot be stored (a store keeps seeds 0 to 2**63 - 1)"
+            )
         run_id = uuid.uuid4().hex
         con = self.con
         con.execute("BEGIN TRANSACTION")
@@ -171,9 +154,11 @@ class RunStore:
 
     def runs(self) -> list[dict[str, Any]]:
         """Every stored run: id, creation time, scenario, seed, manifest and summary."""
-        rows = self.con.execute(
+        if not self._has("runs"):
+            return []
+        rows = self._fetch(
             "SELECT run_id, created, scenario, seed, manifest, summary FROM runs ORDER BY created"
-        ).fetchall()
+        )
         return [
             {
                 "run_id": str(r[0]),

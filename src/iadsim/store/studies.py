@@ -11,33 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from iadsim._atomic import atomic_path
+from iadsim.store.files import same_file
 from iadsim.store.runs import RunStore, StoreError
-
-STUDY_SCHEMA = """
-CREATE TABLE IF NOT EXISTS studies (
-    study_id VARCHAR PRIMARY KEY,
-    created TIMESTAMP,
-    spec JSON,
-    manifest JSON
-);
-CREATE TABLE IF NOT EXISTS replications (
-    study_id VARCHAR,
-    point INTEGER,
-    label VARCHAR,
-    replication INTEGER,
-    threats INTEGER,
-    detected INTEGER,
-    engaged INTEGER,
-    killed INTEGER,
-    leaked INTEGER,
-    interceptors_launched INTEGER,
-    intercepts INTEGER,
-    interceptors_by_type JSON,
-    first_detection_s JSON,
-    draws JSON,
-    PRIMARY KEY (study_id, point, replication)
-);
-"""
+from iadsim.store.schema import TABLES, expected_columns
 
 #: The integer outcome fields of a replication (those of :data:`iadsim.sim.engine.COUNT_FIELDS`, kept here so
 #: that the store does not import the engine; a test checks that the two agree).
@@ -45,22 +22,12 @@ OUTCOME_FIELDS = ("threats", "detected", "engaged", "killed", "leaked", "interce
 
 
 class StudyStore(RunStore):
-    """The results file, with the study tables."""
-
-    def __init__(self, path: Path, read_only: bool = False) -> None:
-        super().__init__(path, read_only)
-        import duckdb
-
-        if read_only:
-            return
-        try:
-            self.con.execute(STUDY_SCHEMA)
-        except duckdb.Error as exc:
-            raise StoreError(f"{path}: cannot create the study tables ({exc})") from None
+    """The results file, with its studies (every store has the study tables; an older one opened read-only
+    may lack them, and then holds no study)."""
 
     def ensure_study(self, study_id: str, spec: dict[str, Any], manifest: dict[str, Any]) -> None:
         """Record a study once (a resumed study keeps its first record)."""
-        exists = self.con.execute("SELECT 1 FROM studies WHERE study_id = ?", [study_id]).fetchone()
+        exists = self._fetch("SELECT 1 FROM studies WHERE study_id = ?", [study_id])
         if not exists:
             self.con.execute(
                 "INSERT INTO studies VALUES (?, ?, ?, ?)",
@@ -74,9 +41,9 @@ class StudyStore(RunStore):
 
     def done(self, study_id: str) -> set[tuple[int, int]]:
         """(point, replication) pairs already stored for a study."""
-        rows = self.con.execute(
-            "SELECT point, replication FROM replications WHERE study_id = ?", [study_id]
-        ).fetchall()
+        if not self._has("replications"):
+            return set()
+        rows = self._fetch("SELECT point, replication FROM replications WHERE study_id = ?", [study_id])
         return {(int(p), int(r)) for p, r in rows}
 
     def add_replications(self, study_id: str, rows: list[dict[str, Any]]) -> None:
@@ -111,8 +78,11 @@ class StudyStore(RunStore):
             con.execute("ROLLBACK")
             raise
 
-    def replications(self, study_id: str) -> list[dict[str, Any]]:
-        """Every stored replication of a study, in (point, replication) order."""
+    def replications(self, study_id: str, runs: int | None = None) -> list[dict[str, Any]]:
+        """Every stored replication of a study, in (point, replication) order; with ``runs``, only the
+        replications 0 to ``runs`` - 1 of each point (the study of that size)."""
+        if not self._has("replications"):
+            return []
         cols = [
             "point",
             "label",
@@ -122,10 +92,14 @@ class StudyStore(RunStore):
             "first_detection_s",
             "draws",
         ]
-        rows = self.con.execute(
-            f"SELECT {', '.join(cols)} FROM replications WHERE study_id = ? ORDER BY point, replication",
-            [study_id],
-        ).fetchall()
+        where = "study_id = ?"
+        params: list[Any] = [study_id]
+        if runs is not None:
+            where = "study_id = ? AND replication < ?"
+            params = [study_id, runs]
+        rows = self._fetch(
+            f"SELECT {', '.join(cols)} FROM replications WHERE {where} ORDER BY point, replication", params
+        )
         out = []
         for row in rows:
             d = dict(zip(cols, row, strict=True))
@@ -134,24 +108,52 @@ class StudyStore(RunStore):
             out.append(d)
         return out
 
+    def count(self, study_id: str) -> int:
+        """How many replications of a study are stored (every point, whatever the study's size)."""
+        if not self._has("replications"):
+            return 0
+        rows = self._fetch("SELECT count(*) FROM replications WHERE study_id = ?", [study_id])
+        return int(rows[0][0])
+
     def studies(self) -> list[dict[str, Any]]:
         """Every study: id, creation time, spec and manifest."""
-        rows = self.con.execute(
-            "SELECT study_id, created, spec, manifest FROM studies ORDER BY created"
-        ).fetchall()
+        if not self._has("studies"):
+            return []
+        rows = self._fetch("SELECT study_id, created, spec, manifest FROM studies ORDER BY created")
         return [
             {"study_id": r[0], "created": str(r[1]), "spec": json.loads(r[2]), "manifest": json.loads(r[3])}
             for r in rows
         ]
 
     def export_parquet(self, folder: Path) -> list[Path]:
-        """Every table as a Parquet file in ``folder``."""
-        folder.mkdir(parents=True, exist_ok=True)
-        out = []
-        for table in ("studies", "replications", "runs", "outcomes", "events"):
-            path = folder / f"{table}.parquet"
-            tmp = folder / f".{table}.parquet.tmp"
-            self.con.execute(f"COPY {table} TO '{tmp}' (FORMAT PARQUET)")
-            tmp.replace(path)
-            out.append(path)
-        return out
+        """Every table of the store as a Parquet file ``folder/<table>.parquet``, each written atomically
+        (an older store's missing table is written empty, with its columns).
+
+        Raises :class:`StoreError`, before writing anything, when ``folder`` is not a folder or one of the
+        files would replace the store itself; and when a file cannot be written.
+        """
+        import duckdb
+
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(f"--parquet: {folder} is a file, not a folder")
+        paths = [folder / f"{table}.parquet" for table in TABLES]
+        for path in paths:
+            if same_file(path, self.path):
+                raise StoreError(f"--parquet: {path} is the results file being read; give another folder")
+        try:
+            for table, path in zip(TABLES, paths, strict=True):
+                with atomic_path(path) as tmp:
+                    query = f"SELECT * FROM {table}" if self._has(table) else _empty(table)
+                    self.con.execute(f"COPY ({query}) TO ? (FORMAT PARQUET)", [str(tmp)])
+        except OSError as exc:
+            raise StoreError(f"--parquet: cannot write in {folder} ({exc.strerror or exc})") from None
+        except duckdb.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise StoreError(f"--parquet: cannot write in {folder} ({first})") from None
+        return paths
+
+
+def _empty(table: str) -> str:
+    """A query of no rows with the columns of ``table`` (names and types from the schema, no input)."""
+    cols = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"' for name, kind in expected_columns()[table])
+    return f"SELECT {cols} WHERE false"
