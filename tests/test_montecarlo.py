@@ -314,7 +314,7 @@ def test_mc_never_writes_over_an_input(cli, tmp_path: Path) -> None:  # type: ig
     before = scenario.read_bytes(), catalog.read_bytes()
     for out in (scenario, link, catalog):
         r = cli("--catalog", str(catalog), "mc", str(scenario), "--runs", "2", "--out", str(out))
-        assert r.code == 2 and "--out:" in r.err and "is one of the command's inputs" in r.err, r.err
+        assert r.code == 2 and "--out:" in r.err and "is one of this command's inputs" in r.err, r.err
     assert (scenario.read_bytes(), catalog.read_bytes()) == before
 
 

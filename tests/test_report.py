@@ -203,9 +203,9 @@ def test_report_never_writes_over_an_input(cli, study_db: Path, tmp_path: Path) 
     for source, out in cases:
         r = cli("report", source, "--out", str(out))
         assert r.code == 2, (out, r.out)
-        assert "--out:" in r.err and "is one of the command's inputs" in r.err and "Traceback" not in r.err
+        assert "--out:" in r.err and "is one of this command's inputs" in r.err and "Traceback" not in r.err
     r = cli("--catalog", str(catalog), "report", str(study_db), "--out", str(catalog))
-    assert r.code == 2 and "is one of the command's inputs" in r.err
+    assert r.code == 2 and "is one of this command's inputs" in r.err
     assert catalog.read_text(encoding="utf-8") == "version: 1\n"
     assert study_db.read_bytes() == before and hard.read_bytes() == before and link.is_symlink()
     assert (folder / "results.duckdb").read_bytes() == before

@@ -53,11 +53,19 @@ def _files(paths: Iterable[Path | str | None]) -> set[tuple[object, ...]]:
     return ids
 
 
-def check_not_input(path: Path) -> None:
-    """Raise :class:`InputError` if ``path`` is one of the running command's inputs (:func:`inputs`)."""
+def same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name the same file: the same resolved path, or the same device and inode
+    (through symbolic and hard links)."""
+    return bool(_identities(a) & _identities(b))
+
+
+def check_not_input(path: Path, option: str | None = None) -> None:
+    """Raise :class:`InputError` if ``path`` is one of the running command's inputs (:func:`inputs`);
+    ``option`` (``--out``) names where the path was given."""
     protected = _INPUTS.get()
     if protected and _identities(path) & protected:
-        raise InputError(f"{path}: is one of this command's inputs; write the output somewhere else")
+        where = f"{option}: {path}" if option else f"{path}:"
+        raise InputError(f"{where} is one of this command's inputs; write the output somewhere else")
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from iadsim.cli._common import JsonOption, console, err_console, get_catalog, print_json, state
+from iadsim.cli._common import JsonOption, console, err_console, get_catalog, print_json
 from iadsim.errors import IadsimError, InputError
 
 #: The most replications per sweep point (the store numbers them with 32-bit integers; the list of those to
@@ -65,17 +65,18 @@ def mc(
     """Monte Carlo study: many replications of a scenario with 95% intervals; resumable; serial or Dask."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from iadsim._atomic import check_not_input, protect
     from iadsim.montecarlo import StudySpec, parse_sweep
     from iadsim.montecarlo.runner import run_study
     from iadsim.montecarlo.stats import summarize
     from iadsim.scenario import resolve_scenario
     from iadsim.store import StudyStore
-    from iadsim.store.files import catalog_files, refuse_input_as_output
 
     check_options(runs, seed, workers, batch)
     if scheduler is not None and workers != 1:
         raise InputError("give either --workers or --scheduler, not both")
-    refuse_input_as_output("--out", out, [Path(scenario), *catalog_files(state.extra_catalogs)])
+    protect([scenario])
+    check_not_input(out, "--out")
     cat = get_catalog()
     sc = resolve_scenario(scenario, cat)
     spec = StudySpec(sc, runs, seed, parse_sweep(sweep) if sweep else None, uncertainty)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from iadsim.cli._common import console, get_catalog, state
+from iadsim.cli._common import console, get_catalog
+from iadsim.errors import InputError
 
 
 def report(
@@ -24,31 +26,23 @@ def report(
     Catalog names and figures come from the built-in catalog plus any files given with --catalog.
     The inputs are only read; --out may not be one of them.
     """
-    from iadsim._atomic import atomic_path
-    from iadsim.errors import InputError
-    from iadsim.report.html import build_report, find_inputs
-    from iadsim.store.files import catalog_files, refuse_input_as_output
+    from iadsim._atomic import check_not_input, protect
+    from iadsim.report.html import find_inputs, write_report
 
-    inputs = find_inputs(source, read=False).files()
-    refuse_input_as_output("--out", out, [source, *inputs, *catalog_files(state.extra_catalogs)])
+    protect([source, *find_inputs(source, read=False).files()])
+    check_not_input(out, "--out")
     _check_writable(out)
-    text = build_report(source, title, get_catalog())
     try:
-        with atomic_path(out) as tmp:
-            tmp.write_text(text, encoding="utf-8")
+        path = write_report(source, out, title, get_catalog())
     except OSError as exc:
         raise InputError(f"--out: cannot write {out} ({exc.strerror or exc})") from None
-    size_mb = out.stat().st_size / 1e6
-    console.print(f"report written to [bold]{out}[/] ({size_mb:.1f} MB)", highlight=False, soft_wrap=True)
+    size_mb = path.stat().st_size / 1e6
+    console.print(f"report written to [bold]{path}[/] ({size_mb:.1f} MB)", highlight=False, soft_wrap=True)
 
 
 def _check_writable(out: Path) -> None:
     """Refuse, before the report is built, an output that is a folder, whose folder cannot be made, or that
     cannot be named (:class:`InputError`)."""
-    import os
-
-    from iadsim.errors import InputError
-
     try:
         if out.is_dir():
             raise InputError(f"--out: {out} is a folder; give the HTML file to write")

@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Self
 
+from iadsim._atomic import check_not_input
 from iadsim.store.schema import MAX_SEED, StoreError, open_store
 
 __all__ = ["RunStore", "StoreError", "manifest"]
@@ -42,6 +43,8 @@ class RunStore:
     """
 
     def __init__(self, path: Path, read_only: bool = False) -> None:
+        if not read_only:
+            check_not_input(path)  # a results file is never one of the command's inputs
         self.path = path
         self.read_only = read_only
         self.con, self._tables = open_store(path, read_only)

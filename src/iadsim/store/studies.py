@@ -11,8 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from iadsim._atomic import atomic_path
-from iadsim.store.files import same_file
+from iadsim._atomic import atomic_path, same_file
 from iadsim.store.runs import RunStore, StoreError
 from iadsim.store.schema import TABLES, expected_columns
 
