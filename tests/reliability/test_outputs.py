@@ -173,3 +173,32 @@ def test_options_out_of_range(cli: Any, tmp_path: Path, args: list[str], words: 
     out = tmp_path / "out"
     _clean_error(cli(*[a.format(out=out) for a in args]), words)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["run", "mc"])
+def test_a_full_disk_keeps_the_results_file_whole(
+    cli: Any, tmp_path: Path, full_dir: Path, command: str
+) -> None:
+    scenario = _scenario(tmp_path)
+    store = full_dir / "r.duckdb"
+    first = {"run": ["run", str(scenario), "--seed", "1"], "mc": ["mc", str(scenario), "--runs", "2"]}[
+        command
+    ]
+    assert cli("--catalog", str(VALIDATION), *first, "--out", str(store)).code == 0
+    held = cli("results", str(store), "--json")
+    assert held.code == 0
+    fill(full_dir)
+    more = {"run": ["run", str(scenario), "--seed", "2"], "mc": ["mc", str(scenario), "--runs", "40"]}[
+        command
+    ]
+    result = cli("--catalog", str(VALIDATION), *more, "--out", str(store))
+    assert result.code in (0, 2), result
+    if result.code == 2:  # (the error follows mc's progress bar on stderr)
+        errors = [line for line in result.err.splitlines() if line.startswith("error: ")]
+        assert errors and str(store) in errors[0] and "cannot write the results file" in errors[0], result.err
+        assert "Traceback" not in result.err
+    # what the file held before is still there and readable, whatever the outcome of the write
+    (full_dir / "filler").unlink()
+    after = cli("results", str(store), "--json")
+    assert after.code == 0, after.err
+    assert after.out.count('"run_id"') >= held.out.count('"run_id"')

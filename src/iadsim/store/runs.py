@@ -9,11 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from iadsim._atomic import check_not_input
-from iadsim.store.schema import MAX_SEED, StoreError, open_store
+from iadsim.store.schema import MAX_SEED, StoreError, first_line, open_store
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["RunStore", "StoreError", "manifest"]
 
@@ -60,13 +65,33 @@ class RunStore:
         try:
             return self.con.execute(sql, params or []).fetchall()
         except duckdb.Error as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise StoreError(f"{self.path}: cannot read the results file ({first})") from None
+            raise StoreError(f"{self.path}: cannot read the results file ({first_line(exc)})") from None
 
     def tables(self) -> set[str]:
         """Names of the tables in the file."""
         rows = self._fetch("SELECT table_name FROM information_schema.tables")
         return {str(r[0]) for r in rows}
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: all of it is stored or none. A write that fails (a full disk, a file that cannot
+        be written) is a :class:`StoreError`, and the file keeps everything stored before it."""
+        import duckdb
+
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException as exc:
+            with suppress(duckdb.Error):  # (a failed COMMIT has already rolled back)
+                con.execute("ROLLBACK")
+            if isinstance(exc, (duckdb.Error, OSError)):
+                raise StoreError(
+                    f"{self.path}: cannot write the results file ({first_line(exc)}); this write was not "
+                    "stored, everything stored before it is kept"
+                ) from None
+            raise
 
     def close(self) -> None:
         """Close the file."""
@@ -95,9 +120,7 @@ class RunStore:
                 f"{self.path}: seed {seed!r} cannot be stored (a store keeps seeds 0 to 2**63 - 1)"
             )
         run_id = uuid.uuid4().hex
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction() as con:
             con.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -149,10 +172,6 @@ class RunStore:
                         for e in events
                     ],
                 )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return run_id
 
     def runs(self) -> list[dict[str, Any]]:

@@ -242,9 +242,9 @@ def open_store(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, 
         con = duckdb.connect(str(path), read_only=True)
     except (duckdb.Error, OSError) as exc:
         if "lock" in str(exc).lower():
-            raise StoreError(f"{path}: in use by another process ({_reason(exc)})") from None
+            raise StoreError(f"{path}: in use by another process ({first_line(exc)})") from None
         raise StoreError(
-            f"{path}: not an iadsim results file, or it cannot be read ({_reason(exc)})"
+            f"{path}: not an iadsim results file, or it cannot be read ({first_line(exc)})"
         ) from None
     try:
         version = check(con, path)
@@ -252,7 +252,7 @@ def open_store(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, 
             return con, set(_columns(con)) & set(TABLES)
     except duckdb.Error as exc:
         con.close()
-        raise StoreError(f"{path}: cannot read the results file ({_reason(exc)})") from None
+        raise StoreError(f"{path}: cannot read the results file ({first_line(exc)})") from None
     except BaseException:
         con.close()
         raise
@@ -262,15 +262,15 @@ def open_store(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, 
         con = duckdb.connect(str(path))
     except (duckdb.Error, OSError) as exc:
         if "lock" in str(exc).lower():
-            raise StoreError(f"{path}: in use by another process ({_reason(exc)})") from None
-        raise StoreError(f"{path}: cannot open the results file for writing ({_reason(exc)})") from None
+            raise StoreError(f"{path}: in use by another process ({first_line(exc)})") from None
+        raise StoreError(f"{path}: cannot open the results file for writing ({first_line(exc)})") from None
     try:
         version = check(con, path)
         if version is None:
             _write_schema(con)
     except duckdb.Error as exc:
         con.close()
-        raise StoreError(f"{path}: cannot open the results file for writing ({_reason(exc)})") from None
+        raise StoreError(f"{path}: cannot open the results file for writing ({first_line(exc)})") from None
     except BaseException:
         con.close()
         raise
@@ -285,7 +285,7 @@ def _create(path: Path) -> duckdb.DuckDBPyConnection:
         target = path.resolve()  # (the file a dangling link names: the link itself is left alone)
         con = duckdb.connect(str(target))
     except (duckdb.Error, OSError, RuntimeError) as exc:
-        raise StoreError(f"{path}: cannot create the results file ({_reason(exc)})") from None
+        raise StoreError(f"{path}: cannot create the results file ({first_line(exc)})") from None
     try:
         _write_schema(con)
     except BaseException as exc:
@@ -293,7 +293,7 @@ def _create(path: Path) -> duckdb.DuckDBPyConnection:
         for leftover in (target, target.with_name(target.name + ".wal")):
             leftover.unlink(missing_ok=True)
         if isinstance(exc, duckdb.Error):
-            raise StoreError(f"{path}: cannot create the results file ({_reason(exc)})") from None
+            raise StoreError(f"{path}: cannot create the results file ({first_line(exc)})") from None
         raise
     return con
 
@@ -310,7 +310,7 @@ def _write_schema(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
-def _reason(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     """The first line of an exception's message."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

@@ -13,7 +13,7 @@ from typing import Any
 
 from iadsim._atomic import atomic_path, same_file
 from iadsim.store.runs import RunStore, StoreError
-from iadsim.store.schema import TABLES, expected_columns
+from iadsim.store.schema import TABLES, expected_columns, first_line
 
 #: The integer outcome fields of a replication (those of :data:`iadsim.sim.engine.COUNT_FIELDS`, kept here so
 #: that the store does not import the engine; a test checks that the two agree).
@@ -63,19 +63,15 @@ class StudyStore(RunStore):
             for r in rows
         ]
         row = "(" + ", ".join("?" * len(values[0])) + ")"
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:  # (one statement per 200 rows: a fraction of the cost of one per row)
+        with (
+            self._transaction() as con
+        ):  # (one statement per 200 rows: a fraction of the cost of one per row)
             for i in range(0, len(values), 200):
                 chunk = values[i : i + 200]
                 con.execute(
                     f"INSERT INTO replications VALUES {', '.join([row] * len(chunk))}",
                     [v for row_values in chunk for v in row_values],
                 )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
     def replications(self, study_id: str, runs: int | None = None) -> list[dict[str, Any]]:
         """Every stored replication of a study, in (point, replication) order; with ``runs``, only the
@@ -147,8 +143,7 @@ class StudyStore(RunStore):
         except OSError as exc:
             raise StoreError(f"--parquet: cannot write in {folder} ({exc.strerror or exc})") from None
         except duckdb.Error as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise StoreError(f"--parquet: cannot write in {folder} ({first})") from None
+            raise StoreError(f"--parquet: cannot write in {folder} ({first_line(exc)})") from None
         return paths
 
 
