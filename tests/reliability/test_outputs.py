@@ -78,6 +78,18 @@ def test_no_command_writes_over_a_catalog_it_reads(cli: Any, tmp_path: Path) -> 
     assert catalog.read_bytes() == VALIDATION.read_bytes()
 
 
+@pytest.mark.parametrize("command", [["run"], ["mc", "--runs", "2"]], ids=["run", "mc"])
+def test_a_results_file_is_never_the_scenario(cli: Any, tmp_path: Path, command: list[str]) -> None:
+    scenario = _scenario(tmp_path)
+    before = scenario.read_bytes()
+    link = tmp_path / "r.duckdb"
+    link.symlink_to(scenario)
+    for out in (scenario, link):
+        result = cli("--catalog", str(VALIDATION), command[0], str(scenario), *command[1:], "--out", str(out))
+        _clean_error(result, f"--out: {out}", "is one of this command's inputs")
+    assert scenario.read_bytes() == before
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

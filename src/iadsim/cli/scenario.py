@@ -84,12 +84,16 @@ def run(
     """Run a scenario once: who is detected when, tracked, engaged, killed or leaks."""
     from rich.table import Table
 
+    from iadsim._atomic import check_not_input, protect
     from iadsim.scenario import resolve_scenario
     from iadsim.sim.engine import run as run_engine
     from iadsim.sim.world import build_world
     from iadsim.store import RunStore, manifest
 
     in_range("--seed", seed, 0, MAX_SEED)
+    protect([scenario])
+    if out is not None:
+        check_not_input(out, "--out")
     cat = get_catalog()
     sc = resolve_scenario(scenario, cat)
     with console.status(f"building the world of {sc.name} (terrain, radar floors)..."):
