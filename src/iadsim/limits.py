@@ -21,6 +21,10 @@ DEFAULT_MAX_MEMORY_BYTES = 4 * 2**30
 #: Time steps and radar scans one engine run may take.
 DEFAULT_MAX_STEPS = 2_000_000
 
+#: The largest seed of a run or a study: what the results store keeps (``runs.seed`` is a signed 64-bit
+#: integer).
+MAX_SEED = 2**63 - 1
+
 #: Detection probabilities a study may take as its threshold (coverage maps, detection ranges): above
 #: every catalog radar's false-alarm probability (at most 1e-3 in the catalog) and below certainty.
 PD_RANGE = (0.01, 0.999)

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from iadsim.cli._common import JsonOption, console, get_catalog, in_range, print_json
+from iadsim.limits import MAX_SEED
 
 #: Largest seed (the store keeps seeds as signed 64-bit integers).
-MAX_SEED = 2**63 - 1
 
 
 def validate(

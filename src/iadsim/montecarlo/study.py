@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from iadsim.errors import InputError
+from iadsim.limits import MAX_SEED
 from iadsim.scenario import Scenario
-from iadsim.store.schema import MAX_SEED  # (what a results file keeps: a signed 64-bit integer)
 
 
 @dataclass(frozen=True)

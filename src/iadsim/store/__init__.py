@@ -4,8 +4,9 @@ Every store carries a schema marker and version (:mod:`iadsim.store.schema`); an
 untouched.
 """
 
+from iadsim.limits import MAX_SEED
 from iadsim.store.runs import RunStore, StoreError, manifest
-from iadsim.store.schema import MAX_SEED, VERSION
+from iadsim.store.schema import VERSION
 from iadsim.store.studies import StudyStore
 
 __all__ = ["MAX_SEED", "VERSION", "RunStore", "StoreError", "StudyStore", "manifest"]

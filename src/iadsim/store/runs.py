@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from iadsim._atomic import check_not_input
-from iadsim.store.schema import MAX_SEED, StoreError, first_line, open_store
+from iadsim.limits import MAX_SEED
+from iadsim.store.schema import StoreError, first_line, open_store
 
 if TYPE_CHECKING:
     import duckdb

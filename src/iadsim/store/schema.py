@@ -106,9 +106,6 @@ TABLES = ("studies", "replications", "runs", "outcomes", "events")
 #: The tables every older store has (``iadsim run --out`` wrote only these).
 RUN_TABLES = frozenset({"runs", "outcomes", "events"})
 
-#: The largest seed a store keeps (``runs.seed`` is a signed 64-bit integer).
-MAX_SEED = 2**63 - 1
-
 
 class StoreError(IadsimError):
     """The results file cannot be opened or written."""

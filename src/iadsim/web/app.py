@@ -79,6 +79,7 @@ BORDER_TOLERANCES_DEG = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1
 BORDER_CACHE_SIZE = 4
 #: Data-folder items kept in memory: coverage documents, loaded scenarios, relief images.
 DATA_CACHE_SIZE = 64
+#: Seeds of a replay: those the page shows exactly (a JavaScript number is exact up to 2**53).
 MAX_SEED = 2**32 - 1
 _GEOD = Geod(ellps="WGS84")
 _LOG = logging.getLogger("iadsim.web")
