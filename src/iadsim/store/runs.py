@@ -87,7 +87,8 @@ class RunStore:
         except BaseException as exc:
             with suppress(duckdb.Error):  # (a failed COMMIT has already rolled back)
                 con.execute("ROLLBACK")
-            if isinstance(exc, (duckdb.Error, OSError)):
+            # (a constraint broken is a defect and stays one; what the disk refused is the user's to fix)
+            if isinstance(exc, (duckdb.IOException, duckdb.TransactionException, OSError)):
                 raise StoreError(
                     f"{self.path}: cannot write the results file ({first_line(exc)}); this write was not "
                     "stored, everything stored before it is kept"
