@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from iadsim.report.html import SECTION_IDS, build_report, write_report
+from iadsim.report.html import SECTION_IDS
+from iadsim.workflows.report import build_report, write_report
 
 
 @pytest.fixture(scope="module")
@@ -17,9 +18,9 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo-like folder: detection ranges, Blake chart, assumptions, a 2-replication saturation study
     (DuckDB), and one coarse coverage case in ``coverage/``."""
     from iadsim.catalog import default_catalog
-    from iadsim.coverage.study import run_coverage
-    from iadsim.demo import DEMO_SCENARIO, run_demo
     from iadsim.scenario import Altitude, CoverageSpec, resolve_scenario
+    from iadsim.workflows.coverage_study import run_coverage
+    from iadsim.workflows.demo import DEMO_SCENARIO, run_demo
 
     folder = tmp_path_factory.mktemp("demo")
     cat = default_catalog()

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from pyproj import Geod
 
 from iadsim.catalog import Catalog, load_catalog
-from iadsim.coverage.study import run_coverage
 from iadsim.scenario import Altitude, load_scenario
 from iadsim.web.app import create_app
+from iadsim.workflows.coverage_study import run_coverage
 
 DATA = Path(__file__).parent / "data"
 SITE = (40.0, 33.0)

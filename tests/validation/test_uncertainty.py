@@ -15,11 +15,11 @@ from iadsim.catalog import Catalog, Figure, default_catalog
 from iadsim.montecarlo import StudySpec
 from iadsim.montecarlo.runner import run_study
 from iadsim.montecarlo.uncertainty import LEVELS, disputed_figures, draw, fixed_figures
-from iadsim.report.html import write_report
 from iadsim.scenario import resolve_scenario
 from iadsim.sim.engine import run
 from iadsim.sim.world import World, build_world
 from iadsim.store import StudyStore
+from iadsim.workflows.report import write_report
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ import rasterio
 from rasterio.transform import from_origin
 
 from iadsim.catalog import default_catalog, load_catalog
-from iadsim.coverage.study import radar_sites
 from iadsim.deployment import deploy
 from iadsim.scenario import resolve_scenario
 from iadsim.sim.engine import run
 from iadsim.sim.world import build_world
+from iadsim.workflows.coverage_study import radar_sites
 from tests.validation._cases import events, point, radial, scenario
 
 

@@ -21,7 +21,7 @@ from iadsim.limits import K_RANGE, PD_RANGE
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from iadsim.coverage.study import CoverageResult
+    from iadsim.workflows.coverage_study import CoverageResult
 
 app = typer.Typer(
     help="Terrain-aware radar coverage: radar floor, detection and engagement maps.", no_args_is_help=True
@@ -284,9 +284,9 @@ def map_(
     """
     from iadsim._atomic import inputs
     from iadsim.cli._common import get_catalog
-    from iadsim.coverage.study import run_coverage
     from iadsim.scenario import MAX_ALTITUDE_M, Altitude, CoverageSpec, Scenario, Unit, resolve_scenario
     from iadsim.terrain import open_terrain
+    from iadsim.workflows.coverage_study import run_coverage
 
     cat = get_catalog()
     if scenario is not None:

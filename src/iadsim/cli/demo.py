@@ -39,7 +39,7 @@ def demo(
     in_range("--workers", workers, 0, 1024)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: --out is a file; the demo writes a folder of files")
-    from iadsim.demo import run_demo
+    from iadsim.workflows.demo import run_demo
 
     with console.status("computing detection ranges and charts...") as status:
         result = run_demo(

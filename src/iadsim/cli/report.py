@@ -27,7 +27,7 @@ def report(
     The inputs are only read; --out may not be one of them.
     """
     from iadsim._atomic import check_not_input, protect
-    from iadsim.report.html import find_inputs, write_report
+    from iadsim.workflows.report import find_inputs, write_report
 
     protect([source, *find_inputs(source, read=False).files()])
     check_not_input(out, "--out")

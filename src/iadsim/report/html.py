@@ -25,7 +25,6 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iadsim._atomic import atomic_path
 from iadsim.errors import InputError
 
 if TYPE_CHECKING:
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 SECTION_IDS = ("summary", "coverage", "monte-carlo", "assumptions", "manifest")
 
-_DUCKDB_MAGIC = b"DUCK"
 _SENSITIVITY_ROWS = 12
 
 STYLE = """
@@ -79,7 +77,7 @@ a { color: var(--accent); }
 
 
 @dataclass
-class _Results:
+class Results:
     """What a DuckDB results file holds: studies (with replications and summaries) and single runs."""
 
     path: Path
@@ -88,7 +86,7 @@ class _Results:
 
 
 @dataclass
-class _Inputs:
+class ReportInputs:
     """The files found in the input, by role."""
 
     source: Path
@@ -103,7 +101,7 @@ class _Inputs:
     coverage_pngs: list[Path] = field(default_factory=list)
     coverage_vectors: list[Path] = field(default_factory=list)
     stores: list[Path] = field(default_factory=list)
-    results: list[_Results] = field(default_factory=list)
+    results: list[Results] = field(default_factory=list)
 
     def files(self) -> list[Path]:
         """Every input file the report read."""
@@ -118,114 +116,6 @@ class _Inputs:
         out = [p for p in single if p is not None]
         out += self.blake_pngs + self.coverage_pngs + self.coverage_vectors + self.stores
         return sorted(set(out))
-
-
-def _is_duckdb(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(16)
-    except OSError:
-        return False
-    return len(head) >= 12 and head[8:12] == _DUCKDB_MAGIC
-
-
-def read_results(path: Path) -> _Results:
-    """Studies and runs of a DuckDB results file, opened read-only (the file is never modified).
-
-    Raises :class:`InputError` when the file is not a DuckDB database or holds neither studies nor runs.
-    """
-    import duckdb
-
-    from iadsim.montecarlo.stats import summarize
-    from iadsim.store import StoreError, StudyStore
-
-    try:
-        store = StudyStore(path, read_only=True)
-    except StoreError as exc:
-        raise InputError(str(exc)) from None
-    try:
-        tables = store.tables()
-        if not tables & {"studies", "runs"}:
-            raise InputError(
-                f"{path}: a DuckDB file without iadsim results (no 'studies' or 'runs' table); "
-                "write one with `iadsim mc` or `iadsim run --out`"
-            )
-        res = _Results(path)
-        if {"studies", "replications"} <= tables:
-            for study in store.studies():
-                reps = store.replications(study["study_id"])
-                res.studies.append({**study, "replications": reps, "summary": summarize(reps)})
-        if "runs" in tables:
-            res.runs.extend(store.runs())
-        return res
-    except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot read the results ({exc})") from None
-    finally:
-        store.close()
-
-
-def find_inputs(source: Path, read: bool = True) -> _Inputs:
-    """Classify what ``source`` holds; :class:`InputError` if it is missing or holds nothing iadsim wrote.
-
-    ``read``: also read the results files (read-only); without, only find the files the report would read.
-    """
-    try:
-        source.stat()
-    except OSError:  # (missing, or a name that cannot be looked up: too long, a loop of links)
-        raise InputError(
-            f"{source}: no such file or folder (give an iadsim output folder or a DuckDB results file)"
-        ) from None
-    inputs = _Inputs(source)
-    if source.is_file():
-        if not _is_duckdb(source):
-            raise InputError(
-                f"{source}: not an iadsim output folder or DuckDB results file "
-                "(give the folder `iadsim demo` wrote, or a file written by `iadsim mc`)"
-            )
-        inputs.stores.append(source)
-        if read:
-            inputs.results.append(read_results(source))
-        return inputs
-    folder = source
-    inputs.folder = folder
-
-    def there(name: str) -> Path | None:
-        p = folder / name
-        return p if p.is_file() else None
-
-    inputs.assumptions_csv = there("assumptions.csv")
-    inputs.detection_csv = there("detection-ranges.csv")
-    inputs.detection_png = there("detection-ranges.png")
-    inputs.blake_pngs = sorted(folder.glob("blake-*.png"))
-    inputs.saturation_csv = there("saturation.csv")
-    inputs.saturation_png = there("saturation.png")
-    for cov in (folder / "coverage", folder):
-        if (cov / "ring-vs-real.json").is_file() or list(cov.glob("detection-*.png")):
-            inputs.coverage_json = (
-                (cov / "ring-vs-real.json") if (cov / "ring-vs-real.json").is_file() else None
-            )
-            pngs = [
-                p for p in cov.glob("*.png") if p.name.startswith(("floor-", "detection-", "engagement-"))
-            ]
-            inputs.coverage_pngs = sorted(pngs, key=_coverage_order)
-            inputs.coverage_vectors = sorted([*cov.glob("*.geojson"), *cov.glob("*.kml")])
-            break
-    for db in sorted(folder.glob("*.duckdb")):
-        if _is_duckdb(db):
-            inputs.stores.append(db)
-    if read:
-        inputs.results = [read_results(db) for db in inputs.stores]
-    if not inputs.files():
-        raise InputError(
-            f"{folder}: no iadsim results in this folder (expected files such as assumptions.csv, "
-            "detection-ranges.csv, coverage/ring-vs-real.json, saturation.csv or a .duckdb results file)"
-        )
-    return inputs
-
-
-def _coverage_order(p: Path) -> tuple[int, str]:
-    kind = {"floor": 0, "detection": 1, "engagement": 2}.get(p.name.split("-", 1)[0], 3)
-    return kind, p.name
 
 
 # --------------------------------------------------------------------------------------------- formatting
@@ -383,7 +273,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 class _Context:
     """Everything read from the input, shared by the sections."""
 
-    inputs: _Inputs
+    inputs: ReportInputs
     catalog: Catalog
     coverage: dict[str, Any] | None
     detection: list[dict[str, str]]
@@ -391,11 +281,11 @@ class _Context:
     assumptions: list[dict[str, str]]
 
     @property
-    def studies(self) -> list[tuple[_Results, dict[str, Any]]]:
+    def studies(self) -> list[tuple[Results, dict[str, Any]]]:
         return [(r, s) for r in self.inputs.results for s in r.studies]
 
     @property
-    def runs(self) -> list[tuple[_Results, dict[str, Any]]]:
+    def runs(self) -> list[tuple[Results, dict[str, Any]]]:
         return [(r, run) for r in self.inputs.results for run in r.runs]
 
     def name(self, entity_id: str) -> str:
@@ -478,10 +368,9 @@ class _Context:
         return True
 
 
-def _context(source: Path, catalog: Catalog | None) -> _Context:
+def _context(inputs: ReportInputs, catalog: Catalog | None) -> _Context:
     from iadsim.catalog import default_catalog
 
-    inputs = find_inputs(source)
     return _Context(
         inputs=inputs,
         catalog=catalog or default_catalog(),
@@ -727,7 +616,7 @@ def _histogram(study: dict[str, Any]) -> bytes:
     return buf.getvalue()
 
 
-def _study(ctx: _Context, results: _Results, study: dict[str, Any]) -> str:
+def _study(ctx: _Context, results: Results, study: dict[str, Any]) -> str:
     spec = study["spec"]
     sweep = spec.get("sweep")
     body = f"<h3>Study {_e(study['study_id'])}: {_e(spec.get('scenario'))}</h3>"
@@ -1128,19 +1017,16 @@ def _manifest(ctx: _Context) -> str:
 # ------------------------------------------------------------------------------------------------- public
 
 
-def build_report(source: Path, title: str | None = None, catalog: Catalog | None = None) -> str:
-    """The HTML report of an iadsim output folder or DuckDB results file, as one self-contained string.
+def render_report(inputs: ReportInputs, title: str | None = None, catalog: Catalog | None = None) -> str:
+    """The HTML report of what an output folder or results file holds (``inputs``, found and read by
+    :func:`iadsim.workflows.report.find_inputs`), as one self-contained string.
 
-    ``source`` is a folder written by ``iadsim demo`` (or any part of one: ``assumptions.csv``,
-    ``detection-ranges.csv/png``, ``blake-*.png``, ``coverage/`` with ``ring-vs-real.json`` and PNG maps,
-    ``saturation.csv/png``, ``*.duckdb``) or a DuckDB results file from ``iadsim mc`` / ``iadsim run --out``
-    (read-only). ``catalog`` (default: the built-in one) names the entities and, without an
-    ``assumptions.csv``, supplies the figures listed. Raises :class:`~iadsim.errors.InputError` for a
-    missing path or one holding no iadsim results.
+    ``catalog`` (default: the built-in one) names the entities and, without an ``assumptions.csv``,
+    supplies the figures listed.
     """
-    ctx = _context(Path(source), catalog)
+    ctx = _context(inputs, catalog)
     scen = ctx.scenarios()
-    heading = title or ("iadsim report: " + (", ".join(scen) if scen else Path(source).name))
+    heading = title or ("iadsim report: " + (", ".join(scen) if scen else inputs.source.name))
     nav = "".join(
         f"<a href='#{sid}'>{_e(name)}</a>"
         for sid, name in zip(
@@ -1157,11 +1043,3 @@ def build_report(source: Path, title: str | None = None, catalog: Catalog | None
         "Every number below carries its assumptions; see the Assumptions section.</p></header>"
         f"<nav>{nav}</nav><main>{''.join(sections)}</main></body></html>\n"
     )
-
-
-def write_report(source: Path, out: Path, title: str | None = None, catalog: Catalog | None = None) -> Path:
-    """Build the report of ``source`` (see :func:`build_report`) and write it atomically to ``out``."""
-    text = build_report(source, title, catalog)
-    with atomic_path(out) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return out

@@ -54,6 +54,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from iadsim import __version__
 from iadsim.catalog import Catalog
 from iadsim.errors import IadsimError
+from iadsim.workflows import layout
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: Where the vendored Swagger UI (``swagger-ui-dist``, Apache-2.0) is served from.
@@ -95,8 +96,8 @@ class ReplayStopped(Exception):
 def coverage_file(data_dir: Path) -> Path | None:
     """The coverage GeoJSON of a data folder: ``coverage/coverage.geojson`` (a demo folder) or
     ``coverage.geojson`` (a ``coverage map`` folder); None when it has neither."""
-    for rel in ("coverage/coverage.geojson", "coverage.geojson"):
-        path = data_dir / rel
+    for folder in layout.coverage_folders(data_dir):
+        path = folder / layout.COVERAGE_GEOJSON
         if path.is_file():
             return path
     return None
@@ -839,8 +840,8 @@ def create_app(
         return small.get(("coverage", stamp), load)
 
     def study_info() -> dict[str, Any] | None:
-        for rel in ("coverage/ring-vs-real.json", "ring-vs-real.json"):
-            path = root / rel
+        for folder in layout.coverage_folders(root):
+            path = folder / layout.RING_VS_REAL_JSON
             if path.is_file():
                 try:
                     info = json.loads(path.read_text(encoding="utf-8"))

@@ -12,10 +12,11 @@ from iadsim import physics
 from iadsim._atomic import atomic_path
 from iadsim.catalog import Catalog, default_catalog, figures
 from iadsim.sensors import DetectionRange, RadarModel, detection_range_table
+from iadsim.workflows import layout
 
 if TYPE_CHECKING:
-    from iadsim.coverage.study import CoverageResult
     from iadsim.scenario import Scenario
+    from iadsim.workflows.coverage_study import CoverageResult
 
 DEMO_SYSTEM = "s-400"
 DEMO_ALTITUDES_M = (50.0, 1000.0, 10000.0)
@@ -84,7 +85,7 @@ def run_demo(
        terrain: radar floor, detection and engagement coverage of an F-16C at 50 m, 1 km and 10 km, an
        F-35A at 10 km and a cruise missile at 50 m above ground, the ring vs real table and the maps, in
        ``out_dir / "coverage"``.
-    Finally ``report.html``: everything above in one self-contained page (:mod:`iadsim.report.html`).
+    Finally ``report.html``: everything above in one self-contained page (:mod:`iadsim.workflows.report`).
 
     3. With ``saturation_runs`` > 0: a Monte Carlo saturation study: raids of 8 to 64 cruise missiles
        against one and two battalions (``ankara-s400`` and ``ankara-s400-2bn``, the raid starting 120 km
@@ -99,18 +100,18 @@ def run_demo(
     rows = detection_range_table(cat, radar_ids, targets, DEMO_ALTITUDES_M, pd=DEMO_PD, ring_m=ring_m)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [
-        _write_csv(out_dir / "detection-ranges.csv", rows),
+        _write_csv(out_dir / layout.DETECTION_CSV, rows),
         _write_assumptions(
-            out_dir / "assumptions.csv", cat, [DEMO_SYSTEM, *radar_ids, *(t.id for t in targets)]
+            out_dir / layout.ASSUMPTIONS_CSV, cat, [DEMO_SYSTEM, *radar_ids, *(t.id for t in targets)]
         ),
     ]
     from iadsim.report.plots import blake_chart, detection_range_chart
 
-    with atomic_path(out_dir / "detection-ranges.png") as tmp:
+    with atomic_path(out_dir / layout.DETECTION_PNG) as tmp:
         detection_range_chart(
             tmp, rows, f"{system.name}: detection range over a smooth 4/3 earth, Pd {DEMO_PD:g}", ring_m / 1e3
         )
-    files.append(out_dir / "detection-ranges.png")
+    files.append(out_dir / layout.DETECTION_PNG)
     acq = cat.radar(system.regiment_radars[0])
     model = RadarModel.from_catalog(acq)
     curves = []
@@ -125,7 +126,7 @@ def run_demo(
                 ),
             )
         )
-    blake = out_dir / f"blake-{acq.id}.png"
+    blake = out_dir / layout.blake_png(acq.id)
     with atomic_path(blake) as tmp:
         blake_chart(
             tmp,
@@ -137,21 +138,21 @@ def run_demo(
     files.append(blake)
     study = None
     if coverage:
-        from iadsim.coverage.study import run_coverage
         from iadsim.scenario import Altitude, resolve_scenario
+        from iadsim.workflows.coverage_study import run_coverage
 
         scenario = resolve_scenario(DEMO_SCENARIO, cat)
         cases = [(t, Altitude(agl=a)) for t, a in DEMO_COVERAGE]
-        study = run_coverage(scenario, cat, out_dir / "coverage", cases=cases, progress=progress)
+        study = run_coverage(scenario, cat, out_dir / layout.COVERAGE_DIR, cases=cases, progress=progress)
     sat = None
     if saturation_runs > 0:
         sat, sat_files = saturation_study(cat, out_dir, saturation_runs, workers, progress)
         files += sat_files
-    from iadsim.report.html import write_report
+    from iadsim.workflows.report import write_report
 
     if progress:
         progress("writing the report")
-    files.append(write_report(out_dir, out_dir / "report.html", catalog=cat))
+    files.append(write_report(out_dir, out_dir / layout.REPORT_HTML, catalog=cat))
     return DemoResult(
         system=system.name, ring_m=ring_m, pd=DEMO_PD, rows=rows, files=files, coverage=study, saturation=sat
     )
@@ -183,7 +184,7 @@ def saturation_study(
 
     say = progress or (lambda _m: None)
     rows: list[SaturationRow] = []
-    db = out_dir / "saturation.duckdb"
+    db = out_dir / layout.SATURATION_DB
     with StudyStore(db) as store:
         for defence, name in (("1 battalion", "ankara-s400"), ("2 battalions", "ankara-s400-2bn")):
             scenario = _cruise_only(resolve_scenario(name, cat), SATURATION_START_KM)
@@ -211,7 +212,7 @@ def saturation_study(
                         s["interceptors_launched"]["mean"],
                     )
                 )
-    table = out_dir / "saturation.csv"
+    table = out_dir / layout.SATURATION_CSV
     with atomic_path(table) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(asdict(rows[0])))
         writer.writeheader()
@@ -219,7 +220,7 @@ def saturation_study(
             writer.writerow(asdict(row))
     from iadsim.report.plots import saturation_chart
 
-    png = out_dir / "saturation.png"
+    png = out_dir / layout.SATURATION_PNG
     with atomic_path(png) as tmp:
         saturation_chart(
             tmp,

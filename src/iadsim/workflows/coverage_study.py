@@ -149,6 +149,7 @@ def run_coverage(
     from iadsim.coverage.export import mask_to_polygons, write_geojson, write_kml
     from iadsim.coverage.raster import write_geotiff
     from iadsim.report.maps import MapLayer, MapRing, MapSite, coverage_map, floor_map
+    from iadsim.workflows import layout
 
     say = progress or (lambda _msg: None)
     spec = scenario.coverage
@@ -209,7 +210,7 @@ def run_coverage(
     ]
     tags = {"terrain": terrain.identity, "k_factor": f"{spec.k:.6g}", "scenario": scenario.name}
     for s, f in floors.items():
-        name = f"floor-{_slug(s.label)}.tif"
+        name = layout.map_name("floor", _slug(s.label), ".tif")
         files.append(
             write_geotiff(
                 f.agl,
@@ -221,7 +222,7 @@ def run_coverage(
     first = sites[0]
     files.append(
         floor_map(
-            out_dir / f"floor-{_slug(first.label)}.png",
+            out_dir / layout.map_name("floor", _slug(first.label), ".png"),
             full[first].agl,
             grid,
             map_sites,
@@ -270,7 +271,7 @@ def run_coverage(
                 union = count.with_values(np.asarray(count.values) > 0)
                 area = area_km2(union)
                 rows.append(AreaRow(tgt.id, alt.label(), kind, area, ring_area, area_by_country(union)))
-                stem = f"{kind}-{tgt.id}-{_slug(alt.label())}"
+                stem = layout.map_name(kind, f"{tgt.id}-{_slug(alt.label())}", "")
                 files.append(
                     write_geotiff(
                         count,
@@ -291,7 +292,7 @@ def run_coverage(
         what = f"{tgt.name} (RCS {tgt.rcs_m2.value:g} m²)"
         files.append(
             coverage_map(
-                out_dir / f"detection-{tgt.id}.png",
+                out_dir / layout.map_name("detection", tgt.id, ".png"),
                 grid,
                 layers["detection"],
                 map_sites,
@@ -303,7 +304,7 @@ def run_coverage(
         if layers["engagement"]:
             files.append(
                 coverage_map(
-                    out_dir / f"engagement-{tgt.id}.png",
+                    out_dir / layout.map_name("engagement", tgt.id, ".png"),
                     grid,
                     layers["engagement"],
                     map_sites,
@@ -321,10 +322,10 @@ def run_coverage(
                 {"kind": "ring", "name": f"{u.name} advertised range", "radius_km": rings[u.name] / 1e3},
             )
         )
-    files.append(write_geojson(features, out_dir / "coverage.geojson"))
-    files.append(write_kml(features, out_dir / "coverage.kml", name=scenario.name))
+    files.append(write_geojson(features, out_dir / layout.COVERAGE_GEOJSON))
+    files.append(write_kml(features, out_dir / layout.COVERAGE_KML, name=scenario.name))
     result = CoverageResult(scenario.name, terrain.identity, cell, rows, files, sites)
-    table = out_dir / "ring-vs-real.json"
+    table = out_dir / layout.RING_VS_REAL_JSON
     with atomic_path(table) as tmp:
         tmp.write_text(
             json.dumps(result.as_dict(), indent=2, ensure_ascii=False, default=str), encoding="utf-8"
