@@ -85,6 +85,7 @@ def test_radar_bad_input(cli, args: list[str], message: str) -> None:  # type: i
     assert message in result.err
 
 
+@pytest.mark.slow
 def test_demo_writes_table_and_charts(cli_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "demo"
     result = cli_process("demo", "--out", str(out), "--mc-runs", "2")

@@ -181,6 +181,7 @@ def _write(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_one_shot_leak_fraction_at_scale(catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # 10,000 replications of one missile of Pk 0.7 against a target the radar always sees, on a 2-worker
     # LocalCluster: the leak fraction lies in the binomial 99% interval around 0.3,
