@@ -320,7 +320,7 @@ class Missile(Entity):
     def envelope(self, target_class: str) -> Envelope | None:
         """The envelope against a target class (see the class docstring); ``None``: cannot engage it."""
         cls = ENVELOPE_CLASS_OF[target_class]
-        found = self.envelopes.get(cls)  # type: ignore[call-overload]
+        found: Envelope | None = self.envelopes.get(cls)  # type: ignore[call-overload]
         if found is None and cls != "ballistic-missile":
             return self.envelopes["aircraft"]
         return found

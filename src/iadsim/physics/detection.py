@@ -128,7 +128,8 @@ def detection_probability(
         miss = w @ p_lower
     else:
         miss = np.sum(w * special.gammainc(n.reshape(-1, 1) + j, t.reshape(-1, 1)), axis=1)
-    return np.clip(1.0 - miss, 0.0, 1.0).reshape(shape)
+    pd: FloatArray = np.clip(1.0 - miss, 0.0, 1.0).reshape(shape)
+    return pd
 
 
 def required_snr_db(pd: ArrayLike, pfa: ArrayLike, n_pulses: ArrayLike = 1, swerling: int = 0) -> FloatArray:
@@ -152,7 +153,8 @@ def required_snr_db(pd: ArrayLike, pfa: ArrayLike, n_pulses: ArrayLike = 1, swer
         above = detection_probability(mid, pfa_a, n_a, swerling) >= pd_a
         hi = np.where(above, mid, hi)
         lo = np.where(above, lo, mid)
-    return 0.5 * (lo + hi)
+    snr_db: FloatArray = 0.5 * (lo + hi)
+    return snr_db
 
 
 def albersheim_snr_db(pd: ArrayLike, pfa: ArrayLike, n_pulses: ArrayLike = 1) -> FloatArray:

@@ -94,7 +94,8 @@ class Timeline:
         block = self._positions.get(step // BLOCK_STEPS)
         if block is None:
             block = self._block_positions(step // BLOCK_STEPS)
-        return block[step % BLOCK_STEPS]
+        positions: FloatArray = block[step % BLOCK_STEPS]
+        return positions
 
     def position_at(self, threat: int, t_s: float) -> FloatArray:
         """Position (m) of one threat at time ``t_s`` between steps: linear between the two steps around
