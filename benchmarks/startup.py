@@ -10,14 +10,16 @@ interpreter, output discarded), the commands taking turns run by run, in two set
 - ``.pyc``: with the variable unset, after one warm-up run of each command that writes the ``.pyc`` files (a
   user's machine after the first run, or an install that compiles bytecode).
 
-Prints the median and the fastest run of each command in each setting, in seconds of wall time, and the load
-average before and after.
+Prints, for each command in each setting, the median and the fastest run in seconds of wall time and the
+median CPU time (user + system) of the process, which a busy machine inflates less than the wall time; and
+the load average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -50,18 +52,24 @@ def _drop_bytecode() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _time_once(argv: list[str], env: dict[str, str]) -> float:
-    """Wall time of one run of ``argv``, seconds; the command must exit 0."""
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _time_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run of ``argv``, seconds; the command must exit 0."""
+    cpu = _cpu_children()
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
-    return elapsed
+    return elapsed, _cpu_children() - cpu
 
 
-def measure(runs: int, write_bytecode: bool) -> dict[str, list[float]]:
-    """Wall times (s) of ``runs`` runs of each command, the commands taking turns."""
+def measure(runs: int, write_bytecode: bool) -> dict[str, list[tuple[float, float]]]:
+    """Wall and CPU times (s) of ``runs`` runs of each command, the commands taking turns."""
     env = dict(os.environ)
     script = str(_script())
     if write_bytecode:
@@ -73,7 +81,7 @@ def measure(runs: int, write_bytecode: bool) -> dict[str, list[float]]:
         _drop_bytecode()
         for args in COMMANDS.values():  # warms the file cache, writes nothing
             _time_once([script, *args], env)
-    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
     for _ in range(runs):
         for name, args in COMMANDS.items():
             times[name].append(_time_once([script, *args], env))
@@ -90,13 +98,18 @@ def main() -> None:
         ".pyc": measure(args.runs, write_bytecode=True),
     }
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"\n{args.runs} runs of each command in each setting; wall time, s\n")
-    print("| command | no .pyc median | no .pyc min | .pyc median | .pyc min |")
-    print("|---|---|---|---|---|")
+    print(
+        f"\n{args.runs} runs of each command in each setting; wall time (median, fastest) and CPU time, s\n"
+    )
+    header = " | ".join(f"{s} wall median | {s} wall min | {s} CPU median" for s in results)
+    print(f"| command | {header} |")
+    print("|---" * (1 + 3 * len(results)) + "|")
     for name in COMMANDS:
         cells = []
         for setting in results.values():
-            cells += [f"{statistics.median(setting[name]):.3f}", f"{min(setting[name]):.3f}"]
+            wall = [w for w, _ in setting[name]]
+            cpu = [c for _, c in setting[name]]
+            cells += [f"{statistics.median(wall):.3f}", f"{min(wall):.3f}", f"{statistics.median(cpu):.3f}"]
         print(f"| `{name}` | {' | '.join(cells)} |")
 
 
