@@ -5,10 +5,16 @@
 Each command runs ``--runs`` times as a new process (the installed ``iadsim`` script next to this
 interpreter, output discarded), the commands taking turns run by run, in two settings:
 
-- ``no .pyc``: with ``PYTHONDONTWRITEBYTECODE=1`` and iadsim's own bytecode cache removed first, so that
-  every run compiles iadsim's modules again (what this development machine, which sets the variable, sees);
-- ``.pyc``: with the variable unset, after one warm-up run of each command that writes the ``.pyc`` files (a
-  user's machine after the first run, or an install that compiles bytecode).
+- ``no .pyc``: with ``PYTHONDONTWRITEBYTECODE=1`` and ``PYTHONPYCACHEPREFIX`` set to an empty folder, so
+  that no bytecode is found or written and every run compiles every module it imports, third-party ones
+  included (what this development machine sees: it sets the variable and its environments are installed
+  without compiled bytecode);
+- ``.pyc``: with ``PYTHONDONTWRITEBYTECODE`` unset and ``PYTHONPYCACHEPREFIX`` set to another empty folder,
+  after one warm-up run of each command that writes the ``.pyc`` files there (a user's machine after the
+  first run, or an install that compiles bytecode).
+
+Bytecode already in the environment is neither used nor touched. Numba's cache of compiled kernels is its
+own (next to the sources) and is used in both settings.
 
 Prints, for each command in each setting, the median and the fastest run in seconds of wall time and the
 median CPU time (user + system) of the process, which a busy machine inflates less than the wall time; and
@@ -20,10 +26,10 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,12 +52,6 @@ def _script() -> Path:
     return script
 
 
-def _drop_bytecode() -> None:
-    """Remove iadsim's own ``__pycache__`` folders (third-party bytecode is left as installed)."""
-    for folder in PACKAGE.rglob("__pycache__"):
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def _cpu_children() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -68,19 +68,17 @@ def _time_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, _cpu_children() - cpu
 
 
-def measure(runs: int, write_bytecode: bool) -> dict[str, list[tuple[float, float]]]:
-    """Wall and CPU times (s) of ``runs`` runs of each command, the commands taking turns."""
-    env = dict(os.environ)
+def measure(runs: int, write_bytecode: bool, pycache: Path) -> dict[str, list[tuple[float, float]]]:
+    """Wall and CPU times (s) of ``runs`` runs of each command, the commands taking turns, with bytecode
+    kept under ``pycache`` (an empty folder) or none."""
+    env = dict(os.environ, PYTHONPYCACHEPREFIX=str(pycache))
     script = str(_script())
     if write_bytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        for args in COMMANDS.values():  # the warm-up run writes the .pyc files
-            _time_once([script, *args], env)
     else:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        _drop_bytecode()
-        for args in COMMANDS.values():  # warms the file cache, writes nothing
-            _time_once([script, *args], env)
+    for args in COMMANDS.values():  # warms the file cache; writes the .pyc files where allowed
+        _time_once([script, *args], env)
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
     for _ in range(runs):
         for name, args in COMMANDS.items():
@@ -93,10 +91,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="runs of each command in each setting")
     args = parser.parse_args()
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    results = {
-        "no .pyc": measure(args.runs, write_bytecode=False),
-        ".pyc": measure(args.runs, write_bytecode=True),
-    }
+    with tempfile.TemporaryDirectory() as none, tempfile.TemporaryDirectory() as written:
+        results = {
+            "no .pyc": measure(args.runs, write_bytecode=False, pycache=Path(none)),
+            ".pyc": measure(args.runs, write_bytecode=True, pycache=Path(written)),
+        }
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"\n{args.runs} runs of each command in each setting; wall time (median, fastest) and CPU time, s\n"
