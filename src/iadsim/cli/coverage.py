@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import atexit
 import contextvars
-import gc
 import math
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -40,37 +37,6 @@ def parse_pair(text: str, option: str) -> tuple[float, float]:
         return a, b
     except ValueError:
         raise InputError(f"{option}: expected two numbers separated by a comma, got {text!r}") from None
-
-
-#: Functions this module registered to run at the interpreter's exit (each once).
-_at_exit: set[object] = set()
-#: Read by numpy and its OpenBLAS when numpy is imported (see :func:`_import_numpy_for_one_pass`).
-_NUMPY_IMPORT_ENV = {"NUMPY_MADVISE_HUGEPAGE": "0", "OPENBLAS_NUM_THREADS": "1"}
-
-
-def _import_numpy_for_one_pass() -> None:
-    """Import numpy set up for a process that allocates large arrays once and does no linear algebra,
-    unless it is already imported.
-
-    Huge pages off: numpy asks the kernel for transparent huge pages behind every large array, and with the
-    kernel's default ``transparent_hugepage/defrag = madvise`` each first touch of such a page may compact
-    memory first; the floor's arrays are written once, and at 100 m (370 MB of terrain and floor) that cost
-    0.5 s of system time against 0.1 s with ordinary pages, for 0.05 s more in the sweeps. One OpenBLAS
-    thread: its thread pool, started by numpy's import, spun for 0.1 s of CPU time in every run. (Both
-    measured, see benchmarks/RESULTS.md.) The variables are read at numpy's import only and restored at
-    once, so child processes keep the defaults."""
-    if "numpy" in sys.modules:
-        return
-    previous = {name: os.environ.get(name) for name in _NUMPY_IMPORT_ENV}
-    os.environ.update(_NUMPY_IMPORT_ENV)
-    try:
-        import numpy  # noqa: F401
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                del os.environ[name]
-            else:
-                os.environ[name] = value
 
 
 @app.command("floor")
@@ -106,13 +72,11 @@ def floor(
     On a projected GeoTIFF the floor is computed on the file's own cells; on other terrain on a local
     azimuthal-equidistant grid centred on the site. Exact earth curvature and refraction for the k-factor.
     """
-    # The cyclic garbage collector is off for the command (it spent 0.15 s traversing numba's type system
-    # while numba started), and the objects alive when the interpreter exits are frozen first, so that its
-    # last collection skips them (0.19 s).
-    if gc.freeze not in _at_exit:
-        atexit.register(gc.freeze)
-        _at_exit.add(gc.freeze)
     from iadsim._atomic import check_not_input, inputs
+    from iadsim.cli import _startup
+
+    # the garbage collector off while the command runs, the survivors frozen at exit (see _startup)
+    _startup.freeze_at_exit()
 
     in_range("--mast", mast, 0, 200)
     in_range("--k", k, *K_RANGE)
@@ -120,15 +84,9 @@ def floor(
     in_range("--cell-m", cell_m, 1, 100_000)
     if out.is_dir():
         raise InputError(f"--out: {out} is a folder; give the name of the GeoTIFF to write")
-    gc_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with inputs(input_files(dem)):
-            check_not_input(out)
-            _floor(site, out, dem, mast, site_crs, k, max_range_km, cell_m, compress, json_)
-    finally:
-        if gc_enabled:
-            gc.enable()
+    with _startup.collector_off(), inputs(input_files(dem)):
+        check_not_input(out)
+        _floor(site, out, dem, mast, site_crs, k, max_range_km, cell_m, compress, json_)
 
 
 def _floor(
@@ -144,12 +102,14 @@ def _floor(
     json_: bool,
 ) -> None:
     """The body of :func:`floor`."""
-    _import_numpy_for_one_pass()
+    from iadsim.cli import _startup
+
+    _startup.import_numpy_for_one_pass()
     import numpy as np
 
-    from iadsim.coverage.floor import count_finite, geotiff_floor, preload_kernels, site_floor
+    from iadsim.coverage.floor import count_finite, geotiff_floor, site_floor
 
-    preload_kernels()  # numba starts while the terrain is opened and read
+    _startup.preload_kernels()  # numba starts while the terrain is opened and read
     from iadsim.coverage.raster import write_geotiff
     from iadsim.terrain import GeoTiffTerrain, open_terrain
 

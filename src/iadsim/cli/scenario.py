@@ -19,7 +19,7 @@ def validate(
     """Check a scenario file: every problem is reported with its file, line and field; a scenario that
     validates also runs (its terrain opens, its deployment holds, its world fits the limits)."""
     from iadsim.scenario import load_scenario
-    from iadsim.sim.world import plan_world
+    from iadsim.sim.plan import plan_world  # not the engine, whose numba kernels are slow to import
 
     cat = get_catalog()
     sc = load_scenario(file, cat)

@@ -19,8 +19,6 @@ from __future__ import annotations
 import math
 import mmap
 import os
-import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import ModuleType
@@ -285,41 +283,17 @@ def geotiff_floor(
     )
 
 
-def preload_kernels() -> threading.Thread:
-    """Start numba in a background thread (its import, and its type system through one cached kernel);
-    returns the thread.
+def warm_kernels() -> ModuleType:
+    """Load the compiled kernels and start numba's type system through one of them (its cache on disk, no
+    compilation after the first run); returns the kernels' module.
 
     Numba costs about 0.3 s in a new process (its import, then its type system on the first call of any
-    compiled function), nearly all of it Python that holds the GIL. A command line that calls this first and
-    then reads the terrain (which releases the GIL) overlaps the two; :func:`radar_floor` needs no call to
-    this, and waits for the thread (through the import lock and numba's compiler lock) if it is still busy.
+    compiled function), nearly all of it Python that holds the GIL; the command line runs this in a thread
+    while it reads the terrain (:mod:`iadsim.cli._startup`). :func:`radar_floor` needs no call to this."""
+    from iadsim.coverage import _kernels as _k
 
-    For short-lived processes: while numba's type system starts, ``scipy`` and ``scipy.linalg`` are marked
-    unimportable unless already imported, which keeps numba from importing SciPy's linear algebra (a sixth
-    of a second) only to learn whether BLAS is there; numba then uses its own loops for ``np.convolve`` and
-    ``np.correlate`` on floats in this process and still finds BLAS when a function calls ``np.dot``. So is
-    ``yaml`` while numba is imported, unless a ``.numba_config.yaml`` (the only thing numba reads it for) is
-    in the working directory: 0.03 s. No other thread of the process may import these meanwhile.
-    """
-    thread = threading.Thread(target=_load_kernels, name="iadsim-numba-start", daemon=True)
-    thread.start()
-    return thread
-
-
-def _load_kernels() -> ModuleType:
-    unused = ("scipy", "scipy.linalg") + (() if os.path.exists(".numba_config.yaml") else ("yaml",))
-    hidden = [name for name in unused if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]
-    try:
-        from iadsim.coverage import _kernels as _k
-
-        _k.count_finite(np.empty((1, 1), np.float32), 0, 1)  # starts numba's type system, loads its cache
-        return _k
-    finally:
-        for name in hidden:
-            if name in sys.modules and sys.modules[name] is None:
-                del sys.modules[name]
+    _k.count_finite(np.empty((1, 1), np.float32), 0, 1)
+    return _k
 
 
 def count_finite(values: NDArray[np.floating]) -> int:

@@ -1,9 +1,13 @@
-"""Coverage maps as PNG (matplotlib, Agg backend): hillshaded terrain, borders, coverage, sites and rings.
+"""Coverage maps as PNG: hillshaded terrain, borders, coverage, sites and rings.
 
 Maps are drawn in the elevation grid's CRS: local azimuthal-equidistant and other projected grids get axes
 in km, geographic grids in degrees of longitude and latitude. Coverage masks and radar floors may sit on
 other grids: masks are traced into polygons and transformed into the map's CRS; floors are drawn directly
 when they share the map's CRS and reprojected (nearest cell) otherwise.
+
+Figures are :class:`matplotlib.figure.Figure` objects on their own Agg canvas, made without ``pyplot``: no
+backend is chosen and no global figure state is kept, so this module changes nothing for the rest of the
+process.
 """
 
 from __future__ import annotations
@@ -17,28 +21,27 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import matplotlib.patheffects as pe
+import numpy as np
+import rasterio.warp
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import BoundaryNorm, LightSource, LinearSegmentedColormap, ListedColormap, to_rgba
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
+from matplotlib.ticker import FuncFormatter
+from numpy.typing import NDArray
+from pyproj import CRS, Geod, Transformer
+from rasterio.crs import CRS as RioCRS
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
+from shapely.geometry.base import BaseGeometry
 
-matplotlib.use("Agg")
-import matplotlib.patheffects as pe  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import rasterio.warp  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.colors import BoundaryNorm, LightSource, LinearSegmentedColormap, ListedColormap, to_rgba  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-from numpy.typing import NDArray  # noqa: E402
-from pyproj import CRS, Geod, Transformer  # noqa: E402
-from rasterio.crs import CRS as RioCRS  # noqa: E402
-from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box  # noqa: E402
-from shapely.geometry.base import BaseGeometry  # noqa: E402
-
-from iadsim._atomic import atomic_path  # noqa: E402
-from iadsim.coverage.areas import BORDERS_CREDIT, countries_on_grid  # noqa: E402
-from iadsim.coverage.export import METRES_PER_DEGREE, mask_to_polygons  # noqa: E402
-from iadsim.terrain.grid import WGS84, Grid, metres_per_unit  # noqa: E402
+from iadsim._atomic import atomic_path
+from iadsim.coverage.areas import BORDERS_CREDIT, countries_on_grid
+from iadsim.coverage.export import METRES_PER_DEGREE, mask_to_polygons
+from iadsim.terrain.grid import WGS84, Grid, metres_per_unit
 
 WIDTH_IN = 10.0
 DPI = 160  # 1600 px wide
@@ -451,7 +454,8 @@ def _figure(view: _View, right_in: float = 0.3, titled: bool = True) -> tuple[An
     if axes_h > 14.0:  # very tall maps: keep the figure height sane, the map narrower
         axes_h = 14.0
     fig_h = axes_h + margin_t + margin_b
-    fig = plt.figure(figsize=(WIDTH_IN, fig_h), dpi=DPI)
+    fig = Figure(figsize=(WIDTH_IN, fig_h), dpi=DPI)
+    FigureCanvasAgg(fig)  # its own canvas, not pyplot's: no backend chosen, no global state
     ax = fig.add_axes((margin_l / WIDTH_IN, margin_b / fig_h, axes_w / WIDTH_IN, axes_h / fig_h))
     ax.set_xlim(left, right)
     ax.set_ylim(bottom, top)
@@ -529,7 +533,6 @@ def _finish(m: _Map, path: Path) -> Path:
     _label_countries(m.fig, m.ax, m.view, m.countries, m.sites_xy, artists)
     with atomic_path(path) as tmp:
         m.fig.savefig(tmp, format="png", dpi=DPI)
-    plt.close(m.fig)
     return path
 
 
@@ -622,7 +625,7 @@ def _floor_figure(
     m = _base_map(elevation, sites, rings, title, subtitle, right_in=1.3)
     fig, ax = m.fig, m.ax
     values, extent = _floor_on_map(floor, elevation)
-    colors = plt.get_cmap("plasma")(np.linspace(0.0, 0.92, len(FLOOR_BINS_M) - 1))
+    colors = matplotlib.colormaps["plasma"](np.linspace(0.0, 0.92, len(FLOOR_BINS_M) - 1))
     cmap = ListedColormap(colors).with_extremes(over="#9e9e9e", bad=(0, 0, 0, 0))
     norm = BoundaryNorm(FLOOR_BINS_M, cmap.N)  # above the last edge: the "over" colour
     image = ax.imshow(

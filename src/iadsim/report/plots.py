@@ -1,4 +1,9 @@
-"""Charts drawn with matplotlib (Agg backend, no display needed)."""
+"""Charts drawn with matplotlib, as PNG files.
+
+Figures are made with :class:`matplotlib.figure.Figure` on an Agg canvas, not through ``pyplot``: no
+backend is chosen and no global figure state is kept, so importing or using this module changes nothing
+for the rest of the process (a caller's interactive backend included).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from iadsim import physics
+from iadsim.sensors import DetectionRange
 
-from iadsim import physics  # noqa: E402
-from iadsim.sensors import DetectionRange  # noqa: E402
+
+def _figure(**kwargs: Any) -> Figure:
+    """A figure on its own Agg canvas (``figsize`` in inches, ``dpi`` dots per inch)."""
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def blake_chart(
@@ -31,7 +42,8 @@ def blake_chart(
     the radar horizon (grazing ray). Each curve is a :class:`~iadsim.physics.VerticalCoverage` boundary.
     """
     re = physics.effective_earth_radius_m(k)
-    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=110)
+    fig = _figure(figsize=(10, 5.5), dpi=110)
+    ax = fig.subplots()
     r_max = max_range_km or 1.05 * max(float(np.max(c.ground_range_m)) for _, c in curves) / 1e3
     h_max = max_height_km or 1.15 * max(float(np.max(c.height_m)) for _, c in curves) / 1e3
     g = np.linspace(0, r_max * 1e3, 400)
@@ -73,7 +85,6 @@ def blake_chart(
     )
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     fig.savefig(path)
-    plt.close(fig)
     return path
 
 
@@ -84,16 +95,10 @@ def detection_range_chart(
     radars = list(dict.fromkeys(r.radar for r in rows))
     targets = list(dict.fromkeys(r.target for r in rows))
     alts = sorted({r.altitude_m for r in rows})
-    fig, axes = plt.subplots(
-        1,
-        len(radars),
-        figsize=(5.2 * len(radars), 0.42 * len(targets) + 2.2),
-        dpi=110,
-        sharey=True,
-        squeeze=False,
-    )
+    fig = _figure(figsize=(5.2 * len(radars), 0.42 * len(targets) + 2.2), dpi=110)
+    axes = fig.subplots(1, len(radars), sharey=True, squeeze=False)
     height = 0.8 / len(alts)
-    colors = plt.get_cmap("viridis")(np.linspace(0.15, 0.85, len(alts)))
+    colors = matplotlib.colormaps["viridis"](np.linspace(0.15, 0.85, len(alts)))
     for ax, radar in zip(axes[0], radars, strict=True):
         sub = {(r.target, r.altitude_m): r for r in rows if r.radar == radar}
         for a, (alt, color) in enumerate(zip(alts, colors, strict=True)):
@@ -117,14 +122,14 @@ def detection_range_chart(
     )
     fig.tight_layout(rect=(0, 0.09, 1, 1))
     fig.savefig(path)
-    plt.close(fig)
     return path
 
 
 def saturation_chart(path: Path, rows: Sequence[Any], title: str) -> Path:
     """Leak fraction (mean and 95% interval) and probability that anything leaks, against raid size, one
     line per defence."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=110)
+    fig = _figure(figsize=(11, 4.5), dpi=110)
+    ax1, ax2 = fig.subplots(1, 2)
     for defence in dict.fromkeys(r.defence for r in rows):
         sub = sorted((r for r in rows if r.defence == defence), key=lambda r: r.raid_size)
         x = [r.raid_size for r in sub]
@@ -147,5 +152,4 @@ def saturation_chart(path: Path, rows: Sequence[Any], title: str) -> Path:
     fig.suptitle(title + "\nshaded: 95% intervals", fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return path

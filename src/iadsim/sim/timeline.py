@@ -18,14 +18,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iadsim.sim.compiled import Coverage
+from iadsim.sim.plan import BLOCK_STEPS as BLOCK_STEPS  # steps computed together
 from iadsim.sim.threats import Threats
 from iadsim.terrain.grid import Grid, sample_bilinear
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
-
-#: Steps computed together (a block of 256 one-second steps for 30 threats and 3 radars is about 200 kB).
-BLOCK_STEPS = 256
 
 
 class Timeline:

@@ -248,10 +248,7 @@ def render_hillshade(bounds: tuple[float, float, float, float], width_px: int = 
     """A PNG of shaded relief (sun from the north-west, shadows only) of the embedded GLOBE terrain over
     ``bounds`` (west, south, east, north), its rows spaced evenly in Web Mercator so that a Leaflet image
     overlay puts each pixel in place; transparent over the sea."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.colors import LightSource
+    from matplotlib.colors import LightSource  # (no figure: no backend needed)
     from PIL import Image
 
     from iadsim.terrain import GlobeTerrain
