@@ -41,7 +41,7 @@ from iadsim.interceptors import InterceptorModel
 from iadsim.limits import check_memory, check_steps
 from iadsim.scenario import Scenario, ScenarioError
 from iadsim.sensors import RadarModel
-from iadsim.sim.compiled import Coverage, ScanCoverage
+from iadsim.sim.sensing import Coverage, ScanCoverage
 from iadsim.sim.threats import Threats
 from iadsim.sim.timeline import BLOCK_STEPS, Timeline
 from iadsim.terrain import Terrain, TerrainError, open_terrain
