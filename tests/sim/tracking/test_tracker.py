@@ -416,8 +416,8 @@ class Below:
 
 
 def test_tracks_outside_coverage_are_not_missed() -> None:
-    """(The compiled tracker takes only a radar's ``ScanCoverage``: tests/test_engine_kernels.py holds it to
-    this one with one.)"""
+    """(The compiled tracker takes only a radar's ``ScanCoverage``: test_compiled.py holds it to this one
+    with one.)"""
     tracker = Tracker(Predictor(1.0), deleter=MissDeleter(max_misses=2))
     tracker.add_tracks(np.r_[straight_target(0.0)[0], 250.0, 0.0, 0.0], np.eye(6) * 100.0, 0.0)
     for t in (5.0, 10.0, 15.0):
