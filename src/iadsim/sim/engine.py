@@ -444,8 +444,7 @@ class _Run:
                 eligible.add(tid)
             if not eligible:
                 continue
-            confirmed = self.trackers[ui].confirmed_tracks
-            ids, states, covs, times = confirmed.ids, confirmed.state, confirmed.cov, confirmed.time_s
+            ids, states, covs, times = self.trackers[ui].confirmed()
             rows = [row for row, tid in enumerate(ids.tolist()) if tid in eligible]
             # tracks are as of their latest update: bring them to now along their velocity
             x = states[rows]

@@ -90,6 +90,7 @@ def test_compiled_tracker_follows_the_reference_tracker_scan_by_scan(
         assert type(a) is type(b) and b.time_s == a.time_s == t
         for name in RESULT_IDS:
             np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
+            assert not (getattr(a, name).flags.writeable or getattr(b, name).flags.writeable), name
         events += len(a.confirmed_ids) + len(a.deleted_ids) + len(a.missed_ids)
         tracks, ours = ref.tracks, fast.tracks
         assert len(fast) == len(ref) == len(tracks) == len(ours)

@@ -19,6 +19,21 @@ from iadsim.sim._kernels import _detectable
 
 _INF = np.inf
 
+
+@njit(cache=True, nogil=True)
+def all_finite(z: np.ndarray, r: np.ndarray) -> bool:
+    """Whether every entry of the detections ``z`` ``(m, 3)`` and their covariances ``r`` ``(m, 3, 3)`` is
+    finite."""
+    for j in range(z.shape[0]):
+        for i in range(3):
+            if not math.isfinite(z[j, i]):
+                return False
+            for w in range(3):
+                if not math.isfinite(r[j, i, w]):
+                    return False
+    return True
+
+
 # ------------------------------------------------------------------------------------------ assignment
 
 
@@ -252,11 +267,7 @@ def tracker_step(
     radar: np.ndarray,
     detect: np.ndarray,
     tables: np.ndarray,
-    det_track: np.ndarray,
-    updated_out: np.ndarray,
-    missed_out: np.ndarray,
-    confirmed_out: np.ndarray,
-    deleted_out: np.ndarray,
+    out: np.ndarray,
 ) -> tuple[int, int, int, int, int, int]:
     """One scan (detections ``z`` with covariances ``r``, sensor ids ``sid``, RCS ``det_rcs``) by the
     tracker on track arrays (rows ``0..n-1``, room for ``n + m`` rows), in place.
@@ -277,13 +288,19 @@ def tracker_step(
     6. start a tentative track on each detection left.
 
     Returns ``(n after the step, next id, updated count, missed count, confirmed count, deleted count)``;
-    ``det_track`` gets the track id of each detection, ``updated_out``, ``missed_out``, ``confirmed_out`` and
-    ``deleted_out`` the ids updated, missed, confirmed and deleted (in the order of the tracks' rows).
+    ``out`` (``2 m + 4 n`` ids, ``n`` before the step) gets, one after the other, the track id of each
+    detection (``m``), the ids updated (up to ``n``), missed (up to ``n``), confirmed (up to ``n + m``, the
+    new tracks included when ``M = 1``) and deleted (up to ``n``), each in the order of the tracks' rows.
     """
     q, gate_d2, miss_cost = params[0], params[1], params[2]
     m_hits, n_scans = int(params[3]), int(params[4])
     vel_var, max_misses, max_var = params[5], int(params[6]), params[7]
     m = z.shape[0]
+    det_track = out[:m]
+    updated_out = out[m : m + n]
+    missed_out = out[m + n : m + 2 * n]
+    confirmed_out = out[m + 2 * n : 2 * m + 3 * n]
+    deleted_out = out[2 * m + 3 * n : 2 * m + 4 * n]
     det_track[:] = -1
     track_det = np.full(n, -1, np.int64)
     s_inv = np.empty((n, 9))

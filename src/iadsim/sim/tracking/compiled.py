@@ -25,17 +25,18 @@ from iadsim.sim.tracking.associator import gate_d2
 from iadsim.sim.tracking.types import (
     TRACKSET_DTYPES,
     Detectability,
+    FloatArray,
     IntArray,
     TrackerParams,
     TrackerStepResult,
     TrackSet,
     TrackStatus,
     check_scan,
-    readonly,
 )
 
 #: The kernel, called with the track arrays spread from a dict (which numba's typing stub does not follow).
 _TRACKER_STEP: Any = _kernels.tracker_step
+_ALL_FINITE: Any = _kernels.all_finite
 
 #: Shape of one track's row in the arrays that are not one number per track.
 _ROW_SHAPES = {"state": (6,), "cov": (6, 6)}
@@ -51,11 +52,6 @@ _NO_COVERAGE = ScanCoverage(
     np.zeros(5),
     np.zeros((5, 2)),
 )
-
-
-def _ids(a: IntArray) -> IntArray:
-    """A read-only copy of the kernel's output ``a``."""
-    return readonly(a.copy())
 
 
 class CompiledTracker:
@@ -98,9 +94,8 @@ class CompiledTracker:
                 a[: self._n] = old[name][: self._n]
             arrays[name] = a
         self._arrays = arrays
+        self._track_arrays = tuple(arrays.values())
         self._cap = cap
-        #: the kernel's outputs: detections' tracks, updated, missed, confirmed and deleted ids
-        self._out = np.empty(5 * cap, np.int64)
 
     @property
     def tracks(self) -> TrackSet:
@@ -110,7 +105,16 @@ class CompiledTracker:
     @property
     def confirmed_tracks(self) -> TrackSet:
         """The current confirmed tracks (copies)."""
-        return self.tracks.select(self._arrays["status"][: self._n] == TrackStatus.CONFIRMED)
+        sel = self._arrays["status"][: self._n] == TrackStatus.CONFIRMED
+        return TrackSet(**{name: a[: self._n][sel] for name, a in self._arrays.items()})
+
+    def confirmed(self) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+        """Ids ``(k,)``, states ``(k, 6)`` (m, m/s), covariances ``(k, 6, 6)`` and times ``(k,)`` (s) of the
+        confirmed tracks (copies): what the engine's fire control reads of :attr:`confirmed_tracks`, without
+        building a :class:`~iadsim.sim.tracking.TrackSet`."""
+        a, n = self._arrays, self._n
+        sel = np.flatnonzero(a["status"][:n] == TrackStatus.CONFIRMED)
+        return a["ids"][sel], a["state"][sel], a["cov"][sel], a["time_s"][sel]
 
     @property
     def time_s(self) -> float | None:
@@ -161,7 +165,9 @@ class CompiledTracker:
         ``covariances_m2`` ``(m, 3, 3)`` in m^2, ``sensor_ids`` one integer or ``(m,)``, ``rcs_m2`` ``(m,)``
         in m²), but for ``coverage``, which must be a :class:`~iadsim.sim.sensing.ScanCoverage` (or
         ``None``): the kernel evaluates it inline, for each track without a detection."""
-        t, z, r, sid, rcs = check_scan(self._time_s, time_s, positions_m, covariances_m2, sensor_ids, rcs_m2)
+        t, z, r, sid, rcs = check_scan(
+            self._time_s, time_s, positions_m, covariances_m2, sensor_ids, rcs_m2, _ALL_FINITE
+        )
         if coverage is not None and not isinstance(coverage, ScanCoverage):
             raise InputError(
                 f"CompiledTracker needs a ScanCoverage as coverage, got {type(coverage).__name__}"
@@ -169,9 +175,10 @@ class CompiledTracker:
         m, n = z.shape[0], self._n
         if n + m > self._cap:
             self._alloc(max(2 * self._cap, n + m))
-        out = self._out
-        det_track, updated, missed = out[:m], out[m : m + n], out[m + n : m + 2 * n]
-        confirmed, deleted = out[m + 2 * n : 2 * m + 3 * n], out[2 * m + 3 * n : 2 * m + 4 * n]
+        # The kernel's outputs, made read-only once written: detections' tracks (m), updated, missed (up
+        # to n each), confirmed (up to n + m, the new tracks included when M = 1) and deleted ids (up to n).
+        out = np.empty(2 * m + 4 * n, np.int64)
+        b1, b2, b3, b4 = m, m + n, m + 2 * n, 2 * m + 3 * n
         c = coverage or _NO_COVERAGE
         g = c.geometry
         first_new = self._next_id
@@ -182,7 +189,7 @@ class CompiledTracker:
             sid,
             n,
             self._next_id,
-            *self._arrays.values(),
+            *self._track_arrays,
             rcs,
             self._kernel_params,
             coverage is not None,
@@ -192,21 +199,20 @@ class CompiledTracker:
             g.radar,
             c.detect,
             c.tables,
-            det_track,
-            updated,
-            missed,
-            confirmed,
-            deleted,
+            out,
         )
         self._time_s = t
+        out.setflags(write=False)
+        new_ids = np.arange(first_new, self._next_id, dtype=np.int64)
+        new_ids.setflags(write=False)
         return TrackerStepResult(
             time_s=t,
-            detection_track_ids=_ids(det_track),
-            updated_ids=_ids(updated[:n_upd]),
-            missed_ids=_ids(missed[:n_miss]),
-            new_ids=readonly(np.arange(first_new, self._next_id, dtype=np.int64)),
-            confirmed_ids=_ids(confirmed[:n_conf]),
-            deleted_ids=_ids(deleted[:n_del]),
+            detection_track_ids=out[:b1],
+            updated_ids=out[b1 : b1 + n_upd],
+            missed_ids=out[b2 : b2 + n_miss],
+            new_ids=new_ids,
+            confirmed_ids=out[b3 : b3 + n_conf],
+            deleted_ids=out[b4 : b4 + n_del],
         )
 
     def drop(self, track_id: int) -> bool:

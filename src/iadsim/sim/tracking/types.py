@@ -11,6 +11,7 @@ frame) with its 6 x 6 covariance (m^2, m^2/s, m^2/s^2). Stone Soup orders the sa
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any, Protocol, TypeVar
@@ -280,10 +281,12 @@ def check_scan(
     covariances_m2: ArrayLike,
     sensor_ids: ArrayLike | None,
     rcs_m2: ArrayLike | None,
+    all_finite: Callable[[FloatArray, FloatArray], bool] | None = None,
 ) -> tuple[float, FloatArray, FloatArray, IntArray, FloatArray]:
     """The arguments of a ``step`` checked and as arrays: ``(time_s, z (m, 3), R (m, 3, 3), sensor ids
-    (m,), RCS (m,))``; ``InputError`` when a shape is wrong, a value not finite, or the scan earlier than
-    the tracker's latest (``tracker_time_s``, s; ``None`` before the first)."""
+    (m,), RCS (m,))``; ``InputError`` when a shape is wrong, a position or covariance not finite (as
+    ``all_finite(z, R)`` says, numpy's ``isfinite`` by default), or the scan earlier than the tracker's
+    latest (``tracker_time_s``, s; ``None`` before the first)."""
     t = float(time_s)
     if not math.isfinite(t):
         raise InputError(f"time_s must be finite, got {time_s}")
@@ -296,11 +299,13 @@ def check_scan(
     r = np.ascontiguousarray(covariances_m2, dtype=np.float64)
     if r.shape != (m, 3, 3):
         raise InputError(f"covariances_m2 must have shape ({m}, 3, 3), got {r.shape}")
-    if not (np.isfinite(z).all() and np.isfinite(r).all()):
+    if not (np.isfinite(z).all() and np.isfinite(r).all() if all_finite is None else all_finite(z, r)):
         raise InputError("detections must have finite positions and covariances")
-    s = np.full(m, -1, np.int64) if sensor_ids is None else np.asarray(sensor_ids, dtype=np.int64)
+    s = np.asarray(-1 if sensor_ids is None else sensor_ids, dtype=np.int64)
     if s.ndim == 0:
-        s = np.full(m, s, np.int64)
+        one = s
+        s = np.empty(m, np.int64)
+        s.fill(one)
     if s.shape != (m,):
         raise InputError(f"sensor_ids must be one integer or have shape ({m},), got {s.shape}")
     a = np.full(m, math.nan) if rcs_m2 is None else np.ascontiguousarray(rcs_m2, dtype=np.float64)
