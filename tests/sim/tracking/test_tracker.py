@@ -465,6 +465,20 @@ def test_inputs_are_checked(make_tracker: MakeTracker) -> None:
         GNNAssociator(gate_probability=1.0)
 
 
+def test_a_dropped_track_is_gone_and_its_detection_starts_a_new_one(make_tracker: MakeTracker) -> None:
+    tracker = make_tracker(TrackerParams(1.0))
+    x0 = np.r_[straight_target(0.0)[0], 250.0, 0.0, 0.0]
+    first, second = tracker.add_tracks(
+        np.vstack([x0, x0 + np.r_[50e3, 0.0, 0.0, 0.0, 0.0, 0.0]]),
+        np.broadcast_to(np.eye(6) * 100.0, (2, 6, 6)),
+        0.0,
+    )
+    assert tracker.drop(int(first)) and not tracker.drop(int(first)) and len(tracker) == 1
+    res = tracker.step(5.0, straight_target(5.0), R1)
+    assert res.updated_ids.size == 0 and res.new_ids.tolist() == [second + 1]
+    assert tracker.tracks.ids.tolist() == [second, second + 1]
+
+
 def test_tracks_are_read_only_values() -> None:
     tracker = Tracker(Predictor(1.0))
     tracker.step(0.0, straight_target(0.0), R1)
