@@ -8,6 +8,7 @@ import pytest
 import scipy.optimize
 
 from iadsim import physics
+from iadsim.errors import InputError
 from iadsim.sim import _kernels
 from iadsim.sim.sensing import ScanCoverage
 from iadsim.sim.tracking import CompiledTracker, Tracker, TrackerParams
@@ -128,3 +129,19 @@ def test_assignment_kernel_reports_an_infeasible_problem() -> None:
     with pytest.raises(ValueError):
         scipy.optimize.linear_sum_assignment(cost)
     assert (tracking_kernels.linear_sum_assignment(cost) == -1).all()
+
+
+def test_compiled_tracker_takes_only_a_radars_scan_coverage() -> None:
+    """Its kernel evaluates the coverage inline, so it cannot call an arbitrary ``Detectability``; it says so
+    rather than ignore it, and the refused scan changes nothing."""
+
+    class Everywhere:
+        def detectable(self, positions_m: np.ndarray, rcs_m2: np.ndarray) -> np.ndarray:
+            return np.ones(len(positions_m), bool)
+
+    tracker = CompiledTracker(TrackerParams(1.0))
+    z, r = np.array([[1e4, 2e4, 3e3]]), np.eye(3)[None] * 100.0
+    tracker.step(0.0, z, r, coverage=_scan_coverage(100e3))
+    with pytest.raises(InputError, match="ScanCoverage"):
+        tracker.step(1.0, z, r, coverage=Everywhere())
+    assert len(tracker) == 1 and tracker.time_s == 0.0
