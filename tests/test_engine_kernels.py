@@ -1,167 +1,25 @@
-"""The engine's compiled pieces against their references: the compiled tracker against
-:class:`iadsim.sim.tracking.Tracker` scan by scan, the assignment kernel against scipy, visibility against
-:mod:`iadsim.physics`, converted measurements against the textbook formula evaluated with numpy, and the
-timeline against the routes flown step by step."""
+"""The engine's compiled pieces against their references (the compiled tracker's are in
+tests/sim/tracking/test_compiled.py): visibility against :mod:`iadsim.physics`, converted measurements
+against the textbook formula evaluated with numpy, and the timeline against the routes flown step by
+step."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.optimize
 
 from iadsim import physics
 from iadsim.catalog import default_catalog
 from iadsim.scenario import resolve_scenario
 from iadsim.sim import _kernels
-from iadsim.sim.compiled import CompiledTracker, Coverage, ScanCoverage, pd_tables
-from iadsim.sim.tracking import MissDeleter, MOfNInitiator, Predictor, Tracker
+from iadsim.sim.sensing import pd_tables
 from iadsim.sim.world import build_world
-
-
-def _scene(  # type: ignore[no-untyped-def]
-    seed: int, n_targets: int, scans: int, pd: float, clutter: float, spread_m: float = 150e3
-):
-    """Straight-line targets seen by a radar at the origin with detection probability ``pd``, converted
-    measurements with their covariances, and uniform false alarms: a list of (time, z, R, RCS) per scan
-    (targets of 0.01 to 10 m², false alarms NaN)."""
-    rng = np.random.default_rng(seed)
-    p0 = np.column_stack(
-        [
-            rng.uniform(-spread_m, spread_m, n_targets),
-            rng.uniform(-spread_m, spread_m, n_targets) + 60e3,
-            rng.uniform(50, 12e3, n_targets),
-        ]
-    )
-    heading = rng.uniform(0, 2 * np.pi, n_targets)
-    speed = rng.uniform(100, 300, n_targets)
-    v = np.column_stack([speed * np.sin(heading), speed * np.cos(heading), np.zeros(n_targets)])
-    rcs = 10 ** rng.uniform(-2, 1, n_targets)
-    out = []
-    for k in range(scans):
-        t = 2.0 * k
-        truth = p0 + v * t
-        hit = rng.random(n_targets) < pd
-        seen = truth[hit]
-        n_fa = rng.poisson(clutter)
-        fa = np.column_stack(
-            [rng.uniform(-150e3, 150e3, n_fa), rng.uniform(-150e3, 150e3, n_fa), rng.uniform(0, 15e3, n_fa)]
-        )
-        order = rng.permutation(len(seen) + n_fa)
-        xyz = np.vstack([seen, fa])[order]
-        sigma = np.concatenate([rcs[hit], np.full(n_fa, np.nan)])[order]
-        pos = np.empty((len(xyz), 3))
-        cov = np.empty((len(xyz), 3, 3))
-        noise = rng.standard_normal((3, len(xyz)))
-        _kernels.convert_measurements(np.zeros(3), xyz, noise, np.array([60.0, 0.003, 0.004]), pos, cov)
-        out.append((t, pos, cov, sigma))
-    return out
-
-
-def _coverage(radius_m: float, facing: float = 0.0, sector: float = 2 * np.pi) -> Coverage:
-    """A flat 400 x 400 km grid with a floor that hides everything beyond ``radius_m`` east of x = 50 km
-    (the floor given on a window that leaves out the grid's first 20 rows and 30 columns)."""
-    n, cell = 400, 1000.0
-    floor = np.zeros((n, n), np.float32)
-    xs = -200e3 + cell * (np.arange(n) + 0.5)
-    xx, yy = np.meshgrid(xs, -xs)
-    floor[(np.hypot(xx, yy) > radius_m) & (xx > 50e3)] = 1e5
-    return Coverage(
-        np.ascontiguousarray(floor[20:, 30:]),
-        np.zeros((n, n), np.float32),
-        np.array([-200e3, cell, 200e3, -cell, 20, 30]),
-        np.array(
-            [0.0, 0.0, 10.0, physics.effective_earth_radius_m(4 / 3), 1e7, -0.5, 1.5, facing, sector / 2]
-        ),
-    )
-
-
-def _scan_coverage(radius_m: float) -> ScanCoverage:
-    """:func:`_coverage` with a radar that detects 1 m² at 120 km with Pd 0.5 (Swerling 1): misses count
-    only where Pd >= 0.8 for the track's RCS."""
-    snr50 = float(physics.required_snr_db(0.5, 1e-6, 1, 1))
-    return ScanCoverage.of(_coverage(radius_m), snr50 + 40 * np.log10(120e3), 1e-6, 1, 0.8)
-
-
-@pytest.mark.parametrize(
-    ("seed", "n_targets", "pd", "clutter", "covered", "spread_m"),
-    [
-        (1, 5, 0.9, 0.0, False, 150e3),
-        (2, 40, 0.7, 3.0, True, 150e3),
-        (3, 120, 0.8, 10.0, True, 150e3),
-        (4, 25, 0.5, 1.0, False, 150e3),
-        (5, 30, 0.9, 2.0, True, 3e3),  # a dense raid: gates overlap, clusters go to the assignment
-    ],
-)
-def test_compiled_tracker_follows_the_reference_tracker_scan_by_scan(
-    seed: int, n_targets: int, pd: float, clutter: float, covered: bool, spread_m: float
-) -> None:
-    coverage = _scan_coverage(100e3) if covered else None
-    ref = Tracker(
-        Predictor(10.0),
-        initiator=MOfNInitiator(m_hits=2, n_scans=3, velocity_std_mps=400.0),
-        deleter=MissDeleter(max_misses=5),
-    )
-    fast = CompiledTracker(10.0, m_hits=2, n_scans=3, velocity_std_mps=400.0, max_misses=5)
-    events = 0
-    for t, z, r, rcs in _scene(seed, n_targets, 40, pd, clutter, spread_m):
-        a = ref.step(
-            t,
-            z,
-            r,
-            np.full(len(z), 7),
-            covered=None if coverage is None else coverage.detectable,
-            rcs_m2=rcs,
-        )
-        b = fast.step(t, z, r, 7, coverage, rcs)
-        np.testing.assert_array_equal(b.detection_track_ids, a.detection_track_ids)
-        np.testing.assert_array_equal(b.confirmed_ids, a.confirmed_ids)
-        np.testing.assert_array_equal(b.deleted_ids, a.deleted_ids)
-        events += len(a.confirmed_ids) + len(a.deleted_ids)
-        tracks, ours = ref.tracks, fast.tracks
-        assert len(fast) == len(tracks) == len(ours)
-        exact = ("ids", "status", "hits", "misses", "scans", "history", "sensor_id", "created_s", "updated_s")
-        exact += ("rcs_m2",)
-        for name in exact:
-            np.testing.assert_array_equal(getattr(ours, name), getattr(tracks, name), err_msg=name)
-        if len(tracks):
-            scale = np.abs(tracks.state).max(axis=1, keepdims=True)
-            assert np.all(np.abs(ours.state - tracks.state) <= 1e-9 * scale)
-            cscale = np.abs(tracks.cov).max(axis=(1, 2), keepdims=True)
-            assert np.all(np.abs(ours.cov - tracks.cov) <= 1e-9 * cscale)
-        ids, states, covs, _ = fast.confirmed()
-        conf = ref.confirmed_tracks
-        np.testing.assert_array_equal(ids, conf.ids)
-        np.testing.assert_allclose(states, conf.state, rtol=1e-9, atol=1e-6)
-        np.testing.assert_allclose(covs, conf.cov, rtol=1e-9, atol=1e-6)
-    assert events > 0  # the scenes confirm and delete tracks
-
-
-def test_assignment_kernel_is_scipys_on_random_and_tied_matrices() -> None:
-    rng = np.random.default_rng(5)
-    for trial in range(300):
-        nr = int(rng.integers(1, 8))
-        nc = nr + int(rng.integers(0, 8))
-        if trial % 3 == 0:
-            cost = rng.integers(0, 4, (nr, nc)).astype(float)  # many ties
-        else:
-            cost = rng.exponential(1.0, (nr, nc))
-        cost[rng.random((nr, nc)) < 0.3] = np.inf
-        cost[np.arange(nr), nc - nr + np.arange(nr)] = 5.0  # always feasible, as the tracker's miss columns
-        rows, cols = scipy.optimize.linear_sum_assignment(cost)
-        ours = _kernels.linear_sum_assignment(cost)
-        np.testing.assert_array_equal(ours[rows], cols)
-
-
-def test_assignment_kernel_reports_an_infeasible_problem() -> None:
-    cost = np.array([[1.0, np.inf], [2.0, np.inf]])
-    with pytest.raises(ValueError):
-        scipy.optimize.linear_sum_assignment(cost)
-    assert (_kernels.linear_sum_assignment(cost) == -1).all()
+from tests.sim.cases import coverage_window
 
 
 def test_visibility_kernel_matches_the_physics_module() -> None:
     rng = np.random.default_rng(6)
-    cov = _coverage(80e3)
+    cov = coverage_window(80e3)
     p = np.column_stack(
         [rng.uniform(-260e3, 260e3, 5000), rng.uniform(-260e3, 260e3, 5000), rng.uniform(-50, 30e3, 5000)]
     )
@@ -180,7 +38,7 @@ def test_visibility_kernel_matches_the_physics_module() -> None:
     np.testing.assert_array_equal(ok, expected)
     assert 0 < ok.sum() < len(ok)
     # a 120 degree sector facing east (azimuth 90 degrees) sees those of them within 60 degrees of east
-    east = _coverage(80e3, facing=np.pi / 2, sector=np.radians(120))
+    east = coverage_window(80e3, facing=np.pi / 2, sector=np.radians(120))
     ok_east, _ = east.visible(p)
     in_sector = physics.in_azimuth_sector(p[:, 0] - rx, p[:, 1] - ry, np.pi / 2, np.radians(120))
     np.testing.assert_array_equal(ok_east, expected & in_sector)

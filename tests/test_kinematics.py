@@ -14,7 +14,7 @@ from scipy.optimize import brentq
 from iadsim import physics
 from iadsim.physics.kinematics import INTERCEPT_SAMPLES, BoostCoast, intercept_time_s
 from iadsim.sim import _kernels
-from iadsim.sim.compiled import Coverage, ScanCoverage
+from iadsim.sim.sensing import Coverage, ScanCoverage
 
 
 def test_boost_coast_is_the_integral_of_its_equations_of_motion() -> None:

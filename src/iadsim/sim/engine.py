@@ -26,8 +26,9 @@ Each step of ``step_s`` seconds:
 Speed: what does not depend on the run (threat positions at every step, and whether each radar's geometry
 lets it see each threat, with the slant range) comes from the world's :class:`~iadsim.sim.timeline.Timeline`,
 computed once for all runs of a world; the per-scan work (detection draws, converted measurements, the
-command posts' tracker) runs in numba kernels (:mod:`iadsim.sim._kernels`) held by tests to their numpy
-references. One run of ``ankara-s400`` takes a few hundredths of a second.
+command posts' tracker) runs in numba kernels (:mod:`iadsim.sim._kernels`,
+:mod:`iadsim.sim.tracking._kernels`) held by tests to their numpy references. One run of ``ankara-s400``
+takes a few hundredths of a second.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ from numpy.typing import NDArray
 from iadsim.interceptors import InterceptorModel, in_envelope
 from iadsim.physics.kinematics import INTERCEPT_SAMPLES
 from iadsim.sim import _kernels
-from iadsim.sim.compiled import CompiledTracker, Coverage, ScanCoverage, pd_tables
-from iadsim.sim.tracking import velocity_std_for
+from iadsim.sim.sensing import Coverage, ScanCoverage, pd_tables
+from iadsim.sim.tracking import CompiledTracker, TrackerParams, velocity_std_for
 from iadsim.sim.world import Battalion, World
 
 FloatArray = NDArray[np.float64]
@@ -69,12 +70,14 @@ def make_tracker() -> CompiledTracker:
     """A command post's tracker as the engine configures it: 2-of-3 confirmation, deletion after five
     counted misses, an initial velocity spread that holds targets up to :data:`MAX_TARGET_SPEED_MPS`."""
     return CompiledTracker(
-        TRACKER_Q_M2PS3,
-        m_hits=2,
-        n_scans=3,
-        velocity_std_mps=velocity_std_for(MAX_TARGET_SPEED_MPS),
-        max_misses=5,
-        max_position_variance_m2=3 * MAX_TRACK_POSITION_STD_M**2,
+        TrackerParams(
+            TRACKER_Q_M2PS3,
+            m_hits=2,
+            n_scans=3,
+            velocity_std_mps=velocity_std_for(MAX_TARGET_SPEED_MPS),
+            max_misses=5,
+            max_position_variance_m2=3 * MAX_TRACK_POSITION_STD_M**2,
+        )
     )
 
 
@@ -308,7 +311,7 @@ class _Run:
         returned it (the target's, as its echo gives it; NaN for a false alarm), so that the tracker counts
         a missed scan only where the radar could have detected the track."""
         ui = self.unit_of[ri]
-        result = self.trackers[ui].step(t, meas, cov, ri, self.scans[ri], rcs)
+        result = self.trackers[ui].step(t, meas, cov, sensor_ids=ri, rcs_m2=rcs, coverage=self.scans[ri])
         mapping = self.track_threat[ui]
         if len(truth):  # (every detection updates or starts a track)
             mapping.update(zip(result.detection_track_ids.tolist(), truth.tolist(), strict=True))
@@ -693,7 +696,7 @@ def warm_up() -> None:
     scan = ScanCoverage.of(coverage, 200.0, 1e-6, 1, 0.5)
     tracker = make_tracker()
     for t in (0.0, 1.0, 2.0):
-        tracker.step(t, z, r, 0, scan, np.ones(2))
+        tracker.step(t, z, r, sensor_ids=0, rcs_m2=np.ones(2), coverage=scan)
     grid, tables = pd_tables(1e-6)
     cand = np.arange(2)
     hit = np.empty(2, bool)

@@ -65,7 +65,7 @@ class WorldPlan:
         )
 
 
-def _plan(scenario: Scenario, dep: Deployment, terrain: Terrain, cell_m: float | None = None) -> WorldPlan:
+def plan_of(scenario: Scenario, dep: Deployment, terrain: Terrain, cell_m: float | None = None) -> WorldPlan:
     """The grid a scenario's world needs (see :func:`build_world`), and its steps and scans."""
     lat0 = float(np.mean([u.position[0] for u in scenario.units]))
     lon0 = float(np.mean([u.position[1] for u in scenario.units]))
@@ -134,15 +134,15 @@ def check_demand(plan: WorldPlan) -> None:
 def plan_world(scenario: Scenario, catalog: Catalog, terrain: Terrain | None = None) -> WorldPlan:
     """What :func:`build_world` would take for a scenario, checked against the limits without building it
     (``iadsim validate``)."""
-    with _blamed(scenario):
+    with blamed_on(scenario):
         terrain = terrain or open_terrain(scenario.terrain)
-        plan = _plan(scenario, deploy(scenario, catalog), terrain)
+        plan = plan_of(scenario, deploy(scenario, catalog), terrain)
         check_demand(plan)
     return plan
 
 
 @contextmanager
-def _blamed(scenario: Scenario) -> Iterator[None]:
+def blamed_on(scenario: Scenario) -> Iterator[None]:
     """Errors found while building a scenario's world name its file (and the line of its terrain)."""
     try:
         yield

@@ -6,7 +6,7 @@ Threats fly fixed routes at fixed speeds from fixed launch times, so their posit
 alone; what a run changes (a threat killed, a detection drawn) is applied on top. Steps are computed in
 blocks as a run first reaches them and kept for the next runs (and for the worlds of other figure values
 whose threats fly at the same speeds: :meth:`iadsim.sim.world.World.with_figures`); a radar's geometry is
-kept by its :class:`~iadsim.sim.compiled.Coverage`, which such worlds share when its inputs are the same.
+kept by its :class:`~iadsim.sim.sensing.Coverage`, which such worlds share when its inputs are the same.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import threading
 import numpy as np
 from numpy.typing import NDArray
 
-from iadsim.sim.compiled import Coverage
-from iadsim.sim.plan import BLOCK_STEPS as BLOCK_STEPS  # steps computed together
+from iadsim.sim.plan import BLOCK_STEPS  # steps computed together
+from iadsim.sim.sensing import Coverage
 from iadsim.sim.threats import Threats
 from iadsim.terrain.grid import Grid, sample_bilinear
 

@@ -38,11 +38,11 @@ from iadsim.deployment import (
 from iadsim.interceptors import InterceptorModel
 from iadsim.scenario import Scenario
 from iadsim.sensors import RadarModel
-from iadsim.sim.compiled import Coverage, ScanCoverage
 from iadsim.sim.plan import DemandError as DemandError  # (planning lives in iadsim.sim.plan)
 from iadsim.sim.plan import WorldPlan as WorldPlan
-from iadsim.sim.plan import _blamed, _plan, check_demand
+from iadsim.sim.plan import blamed_on, check_demand, plan_of
 from iadsim.sim.plan import plan_world as plan_world
+from iadsim.sim.sensing import Coverage, ScanCoverage
 from iadsim.sim.threats import Threats
 from iadsim.sim.timeline import Timeline
 from iadsim.terrain import Terrain, open_terrain
@@ -389,10 +389,10 @@ def build_world(
     the longest radar range in use (capped at 600 km); cells of half the terrain's resolution (at least
     250 m) unless ``cell_m`` is given.
     """
-    with _blamed(scenario):
+    with blamed_on(scenario):
         dep = deploy(scenario, catalog)
         terrain = terrain or open_terrain(scenario.terrain)
-        plan = _plan(scenario, dep, terrain, cell_m)
+        plan = plan_of(scenario, dep, terrain, cell_m)
         check_demand(plan)
         grid = terrain.local_grid(plan.lat, plan.lon, plan.radius_m, plan.cell_m)
     grid = grid.with_values(np.nan_to_num(np.asarray(grid.values, dtype=np.float32)))

@@ -1,8 +1,13 @@
-"""Tracking against Stone Soup on the same data, filter consistency (NEES), M-of-N logic, crossing targets."""
+"""Tracking against Stone Soup on the same data, filter consistency (NEES), M-of-N logic, crossing targets;
+the behaviour tests run over both trackers (the reference and the compiled one) through their common
+interface."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
@@ -20,14 +25,15 @@ from stonesoup.types.track import Track
 from stonesoup.updater.kalman import KalmanUpdater
 
 from iadsim.errors import InputError
-from iadsim.sim import tracking
 from iadsim.sim.tracking import (
     STONESOUP_ORDER,
+    CompiledTracker,
     GNNAssociator,
     MissDeleter,
     MOfNInitiator,
     Predictor,
     Tracker,
+    TrackerParams,
     TrackSet,
     TrackStatus,
     Updater,
@@ -35,6 +41,16 @@ from iadsim.sim.tracking import (
 )
 
 SS = list(STONESOUP_ORDER)
+
+#: The two trackers, each made from the engine's parameters (:class:`TrackerParams`).
+MakeTracker = Callable[[TrackerParams], Tracker | CompiledTracker]
+
+
+@pytest.fixture(params=[Tracker.from_params, CompiledTracker], ids=["reference", "compiled"])
+def make_tracker(request: pytest.FixtureRequest) -> MakeTracker:
+    return request.param  # type: ignore[no-any-return]
+
+
 T0 = dt.datetime(2026, 11, 26)
 GATE_D = float(np.sqrt(chi2.ppf(0.999, 3)))
 
@@ -242,11 +258,11 @@ def test_gnn_tracker_matches_stonesoup_on_crossing_targets() -> None:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_crossing_targets_keep_their_identities(seed: int) -> None:
+def test_crossing_targets_keep_their_identities(seed: int, make_tracker: MakeTracker) -> None:
     """Full tracker (initiation included): after the crossing each track still follows its own target."""
     rng = np.random.default_rng(100 + seed)
     truth0, scans = crossing_scenario(rng, 24, 5.0)
-    tracker = Tracker(Predictor(1.0))
+    tracker = make_tracker(TrackerParams(1.0))
     owner: dict[int, int] = {}
     for k, (t, z, r) in enumerate(scans):
         tracker.step(t, z, r)
@@ -328,10 +344,10 @@ R1 = np.diag([30.0**2, 30.0**2, 60.0**2])[None]
 NONE = np.empty((0, 3)), np.empty((0, 3, 3))
 
 
-def test_two_of_three_confirms_with_m2_but_not_m3() -> None:
+def test_two_of_three_confirms_with_m2_but_not_m3(make_tracker: MakeTracker) -> None:
     """Seen at scans 1 and 3, missed at scan 2 (B&P's M-of-N rule)."""
     for m, confirmed in ((2, True), (3, False)):
-        tracker = Tracker(Predictor(1.0), initiator=MOfNInitiator(m_hits=m, n_scans=3))
+        tracker = make_tracker(TrackerParams(1.0, m_hits=m, n_scans=3))
         first = tracker.step(0.0, straight_target(0.0), R1)
         (tid,) = first.new_ids
         assert first.confirmed_ids.size == 0 and tracker.tracks.status[0] == TrackStatus.TENTATIVE
@@ -348,14 +364,14 @@ def test_two_of_three_confirms_with_m2_but_not_m3() -> None:
             assert tracker.confirmed_tracks.ids.size == 0
 
 
-def test_three_of_three_confirms_a_steady_target() -> None:
-    tracker = Tracker(Predictor(1.0), initiator=MOfNInitiator(m_hits=3, n_scans=3))
+def test_three_of_three_confirms_a_steady_target(make_tracker: MakeTracker) -> None:
+    tracker = make_tracker(TrackerParams(1.0, m_hits=3, n_scans=3))
     results = [tracker.step(t, straight_target(t), R1) for t in (0.0, 5.0, 10.0)]
     assert [r.confirmed_ids.tolist() for r in results] == [[], [], [0]]
 
 
-def test_clutter_seen_once_never_confirms() -> None:
-    tracker = Tracker(Predictor(1.0), initiator=MOfNInitiator(m_hits=2, n_scans=3))
+def test_clutter_seen_once_never_confirms(make_tracker: MakeTracker) -> None:
+    tracker = make_tracker(TrackerParams(1.0, m_hits=2, n_scans=3))
     clutter = np.array([[-50e3, -10e3, 2000.0]])
     first = tracker.step(0.0, np.vstack([straight_target(0.0), clutter]), np.vstack([R1, R1]))
     target_id, clutter_id = first.new_ids
@@ -369,8 +385,8 @@ def test_clutter_seen_once_never_confirms() -> None:
     assert clutter_id in deleted and clutter_id not in tracker.tracks.ids
 
 
-def test_confirmed_track_deleted_after_k_misses() -> None:
-    tracker = Tracker(Predictor(1.0), deleter=MissDeleter(max_misses=3))
+def test_confirmed_track_deleted_after_k_misses(make_tracker: MakeTracker) -> None:
+    tracker = make_tracker(TrackerParams(1.0, max_misses=3))
     (tid,) = tracker.add_tracks(np.r_[straight_target(0.0)[0], 250.0, 0.0, 0.0], np.eye(6) * 100.0, 0.0)
     for k, t in enumerate((5.0, 10.0, 15.0), start=1):
         res = tracker.step(t, *NONE)
@@ -378,8 +394,8 @@ def test_confirmed_track_deleted_after_k_misses() -> None:
         assert res.deleted_ids.tolist() == ([tid] if k == 3 else [])
 
 
-def test_a_hit_resets_the_miss_count() -> None:
-    tracker = Tracker(Predictor(1.0), deleter=MissDeleter(max_misses=2))
+def test_a_hit_resets_the_miss_count(make_tracker: MakeTracker) -> None:
+    tracker = make_tracker(TrackerParams(1.0, max_misses=2))
     tracker.add_tracks(np.r_[straight_target(0.0)[0], 250.0, 0.0, 0.0], np.eye(6) * 100.0, 0.0)
     for t, seen in ((5.0, False), (10.0, True), (15.0, False), (20.0, True), (25.0, False)):
         res = tracker.step(t, *(straight_target(t), R1) if seen else NONE)
@@ -387,17 +403,31 @@ def test_a_hit_resets_the_miss_count() -> None:
     assert len(tracker.tracks) == 1 and tracker.tracks.misses[0] == 1
 
 
+@dataclass
+class Below:
+    """Coverage of a low-level radar: it could detect what flies below ``ceiling_m`` (m); counts its calls."""
+
+    ceiling_m: float
+    calls: list[int] = field(default_factory=list)
+
+    def detectable(self, positions_m: np.ndarray, rcs_m2: np.ndarray) -> np.ndarray:
+        self.calls.append(len(positions_m))
+        return positions_m[:, 2] < self.ceiling_m
+
+
 def test_tracks_outside_coverage_are_not_missed() -> None:
+    """(The compiled tracker takes only a radar's ``ScanCoverage``: test_compiled.py holds it to this one
+    with one.)"""
     tracker = Tracker(Predictor(1.0), deleter=MissDeleter(max_misses=2))
     tracker.add_tracks(np.r_[straight_target(0.0)[0], 250.0, 0.0, 0.0], np.eye(6) * 100.0, 0.0)
     for t in (5.0, 10.0, 15.0):
-        res = tracker.step(t, *NONE, covered=lambda pos, rcs: pos[:, 2] < 1000.0)  # a low-level radar
+        res = tracker.step(t, *NONE, coverage=Below(1000.0))
         assert res.missed_ids.size == 0 and res.deleted_ids.size == 0
     assert tracker.tracks.scans[0] == 1 and tracker.tracks.misses[0] == 0
 
 
-def test_exploding_covariance_deletes() -> None:
-    tracker = Tracker(Predictor(100.0), deleter=MissDeleter(max_misses=100, max_position_variance_m2=3 * 1e6))
+def test_exploding_covariance_deletes(make_tracker: MakeTracker) -> None:
+    tracker = make_tracker(TrackerParams(100.0, max_misses=100, max_position_variance_m2=3 * 1e6))
     tracker.add_tracks(np.r_[straight_target(0.0)[0], 250.0, 0.0, 0.0], np.eye(6) * 100.0, 0.0)
     times = np.arange(5.0, 200.0, 5.0)
     deleted_at = [t for t in times if tracker.step(float(t), *NONE).deleted_ids.size]
@@ -410,8 +440,8 @@ def test_exploding_covariance_deletes() -> None:
 # ---------------------------------------------------------------------------------------------- plumbing
 
 
-def test_inputs_are_checked() -> None:
-    tracker = Tracker(Predictor(1.0))
+def test_inputs_are_checked(make_tracker: MakeTracker) -> None:
+    tracker = make_tracker(TrackerParams(1.0))
     tracker.step(10.0, straight_target(10.0), R1)
     with pytest.raises(InputError, match="earlier"):
         tracker.step(5.0, *NONE)
@@ -421,10 +451,32 @@ def test_inputs_are_checked() -> None:
         tracker.step(10.0, np.zeros((2, 3)), np.zeros((1, 3, 3)))
     with pytest.raises(InputError, match="finite"):
         tracker.step(10.0, np.full((1, 3), np.nan), R1)
+    with pytest.raises(InputError, match="sensor_ids"):
+        tracker.step(10.0, straight_target(10.0), R1, sensor_ids=[1, 2])
+    with pytest.raises(InputError, match="rcs_m2"):
+        tracker.step(10.0, straight_target(10.0), R1, rcs_m2=[1.0, 2.0])
+    assert len(tracker) == 1 and tracker.time_s == 10.0  # (refused scans change nothing)
+    for bad in ({"m_hits": 4, "n_scans": 3}, {"gate_probability": 1.0}, {"max_misses": 0}):
+        with pytest.raises(InputError):
+            TrackerParams(1.0, **bad)  # type: ignore[arg-type]
     with pytest.raises(InputError):
         MOfNInitiator(m_hits=4, n_scans=3)
     with pytest.raises(InputError):
         GNNAssociator(gate_probability=1.0)
+
+
+def test_a_dropped_track_is_gone_and_its_detection_starts_a_new_one(make_tracker: MakeTracker) -> None:
+    tracker = make_tracker(TrackerParams(1.0))
+    x0 = np.r_[straight_target(0.0)[0], 250.0, 0.0, 0.0]
+    first, second = tracker.add_tracks(
+        np.vstack([x0, x0 + np.r_[50e3, 0.0, 0.0, 0.0, 0.0, 0.0]]),
+        np.broadcast_to(np.eye(6) * 100.0, (2, 6, 6)),
+        0.0,
+    )
+    assert tracker.drop(int(first)) and not tracker.drop(int(first)) and len(tracker) == 1
+    res = tracker.step(5.0, straight_target(5.0), R1)
+    assert res.updated_ids.size == 0 and res.new_ids.tolist() == [second + 1]
+    assert tracker.tracks.ids.tolist() == [second, second + 1]
 
 
 def test_tracks_are_read_only_values() -> None:
@@ -439,32 +491,23 @@ def test_tracks_are_read_only_values() -> None:
     assert isinstance(tracks, TrackSet) and tracks.index_of([0, 99]).tolist() == [0, -1]
 
 
-# ------------------------------------------------------------------------------------------------ shortcuts
-# The tracker takes shortcuts for speed (one Q for all tracks, all-pairs gating for few tracks, a union-find
-# for small clusters, the gate's innovations reused by the update). Each must give the same bits as the
-# general path it replaces.
+# ------------------------------------------------------------------------------------------------ pieces
 
 
-def bits(a: np.ndarray) -> bytes:
-    a = np.asarray(a)
-    return a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()
-
-
-def test_one_interval_for_all_tracks_is_the_per_track_computation() -> None:
+def test_predicting_tracks_with_their_own_intervals_is_predicting_each_alone() -> None:
     rng = np.random.default_rng(31)
     k = 7
     x = np.hstack([rng.normal(0, 50e3, (k, 3)), rng.normal(0, 200, (k, 3))])
     p = random_cov(rng, k, 6, 100.0)
     model = Predictor(3.0)
-    for dt_s in (0.0, 1.0, 4.7, 1e4):
-        xs, ps = model.predict_arrays(x, p, dt_s)
-        xa, pa = model.predict_arrays(x, p, np.full(k, dt_s))
-        assert bits(xs) == bits(xa) and bits(ps) == bits(pa)
     dts = rng.uniform(0, 10, k)
     xa, pa = model.predict_arrays(x, p, dts)
     for i in range(k):
         xi, pi = model.predict_arrays(x[i : i + 1], p[i : i + 1], float(dts[i]))
-        assert bits(xi[0]) == bits(xa[i]) and bits(pi[0]) == bits(pa[i])
+        np.testing.assert_array_equal(xi[0], xa[i])
+        np.testing.assert_array_equal(pi[0], pa[i])
+    with pytest.raises(InputError, match="backwards"):
+        model.predict_arrays(x, p, -1.0)
 
 
 def test_mahalanobis_by_cofactors_matches_a_solve() -> None:
@@ -481,78 +524,26 @@ def crowded(rng: np.random.Generator, n: int, m: int) -> tuple[np.ndarray, ...]:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_gating_of_few_pairs_is_the_sort_and_sweep(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gating_by_sort_and_sweep_finds_every_pair_inside_the_gate(seed: int) -> None:
+    """The gated pairs are those of the brute force over every track and detection, in the same order."""
     x, p, z, r = crowded(np.random.default_rng(seed), 12, 1 + 5 * seed)
-    all_at_once = GNNAssociator().gated_pairs(x, p, z, r)
-    monkeypatch.setattr(tracking, "_ALL_PAIRS_MAX", 0)
-    sweep = GNNAssociator().gated_pairs(x, p, z, r)
-    assert all_at_once[0].size > 0
-    assert [bits(a) for a in all_at_once] == [bits(a) for a in sweep]
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_clusters_by_union_find_are_the_connected_components(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    x, p, z, r = crowded(np.random.default_rng(seed), 25, 22)
-    small = GNNAssociator().associate(x, p, z, r)
-    monkeypatch.setattr(tracking, "_UNION_FIND_MAX_PAIRS", 0)
-    large = GNNAssociator().associate(x, p, z, r)
-    assert small.track_index.size >= 3
-    for name in ("track_index", "detection_index", "d2"):
-        assert bits(getattr(small, name)) == bits(getattr(large, name))
-
-
-class PlainGNN(GNNAssociator):
-    """Overrides the public methods, so the tracker cannot reuse the gate's innovations."""
-
-    def gated_pairs(self, *args: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return super().gated_pairs(*args)
-
-
-class PlainUpdater(Updater):
-    def update_arrays(self, *args: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return super().update_arrays(*args)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_shortcuts_give_the_same_bits_as_the_public_roles(seed: int) -> None:
-    """Crossing targets, clutter, misses, coverage, tentative and confirmed tracks, an added track."""
-    rng = np.random.default_rng(200 + seed)
-    _, scans = crossing_scenario(rng, 24, 5.0)
-
-    def covered(pos: np.ndarray, rcs: np.ndarray) -> np.ndarray:
-        return pos[:, 0] < 2000.0
-
-    fast = Tracker(Predictor(1.0))
-    plain = Tracker(Predictor(1.0), updater=PlainUpdater(), associator=PlainGNN())
-    for k, (t, z, r) in enumerate(scans):
-        if k == 1:  # a track with its own time: the next prediction has an interval per track
-            for tracker in (fast, plain):
-                tracker.add_tracks(np.r_[straight_target(0.0)[0], 250.0, 0.0, 0.0], np.eye(6) * 1e4, 2.5)
-        keep = rng.random(len(z)) < 0.8
-        clutter = rng.uniform(-20e3, 20e3, (rng.poisson(2), 3))
-        z = np.vstack([z[keep], clutter])
-        r = np.vstack([r[keep], np.broadcast_to(r[0], (len(clutter), 3, 3))])
-        a, b = fast.step(t, z, r, covered=covered), plain.step(t, z, r, covered=covered)
-        for name in ("detection_track_ids", "updated_ids", "missed_ids", "new_ids", "confirmed_ids"):
-            assert bits(getattr(a, name)) == bits(getattr(b, name)), (t, name)
-            assert not getattr(a, name).flags.writeable
-        for name in ("ids", "state", "cov", "time_s", "status", "hits", "misses", "scans", "history"):
-            assert bits(getattr(fast.tracks, name)) == bits(getattr(plain.tracks, name)), (t, name)
-        assert bits(fast.confirmed_tracks.ids) == bits(plain.confirmed_tracks.ids)
+    ti, dj, d2 = GNNAssociator().gated_pairs(x, p, z, r)
+    every_t, every_d = np.divmod(np.arange(12 * len(z)), len(z))
+    nu = z[every_d] - x[every_t, :3]
+    d2_all = np.einsum("ki,kij,kj->k", nu, np.linalg.inv(p[every_t, :3, :3] + r[every_d]), nu)
+    inside = d2_all < GNNAssociator().gate_d2
+    assert ti.size > 0 and np.all(np.diff(ti) >= 0)
+    assert sorted(zip(ti.tolist(), dj.tolist(), strict=True)) == sorted(
+        zip(every_t[inside].tolist(), every_d[inside].tolist(), strict=True)
+    )
+    np.testing.assert_allclose(np.sort(d2), np.sort(d2_all[inside]), rtol=1e-12)
 
 
 def test_coverage_is_asked_only_when_a_track_has_no_detection() -> None:
-    calls: list[int] = []
-
-    def covered(pos: np.ndarray, rcs: np.ndarray) -> np.ndarray:
-        calls.append(len(pos))
-        return np.ones(len(pos), bool)
-
+    coverage = Below(math.inf)
     tracker = Tracker(Predictor(1.0))
-    tracker.step(0.0, straight_target(0.0), R1, covered=covered)  # no track yet
-    tracker.step(5.0, straight_target(5.0), R1, covered=covered)  # the track updated
-    assert calls == []
-    tracker.step(10.0, *NONE, covered=covered)  # missed
-    assert calls == [1] and tracker.tracks.misses.tolist() == [1]
+    tracker.step(0.0, straight_target(0.0), R1, coverage=coverage)  # no track yet
+    tracker.step(5.0, straight_target(5.0), R1, coverage=coverage)  # the track updated
+    assert coverage.calls == []
+    tracker.step(10.0, *NONE, coverage=coverage)  # missed
+    assert coverage.calls == [1] and tracker.tracks.misses.tolist() == [1]
