@@ -18,7 +18,7 @@ from iadsim.scenario import builtin_scenarios
 FILES = [
     *builtin_files(),
     *sorted(builtin_scenarios().values()),
-    Path(__file__).parent / "data/test-catalog.yaml",
+    Path(__file__).parent / "data" / "test-catalog.yaml",
 ]
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,6 +33,8 @@ from iadsim.catalog.models import (
     Target,
 )
 from iadsim.errors import CatalogError
+
+E = TypeVar("E", bound=Entity)
 
 SECTIONS: dict[str, type[Entity]] = {
     "systems": System,
@@ -87,31 +89,31 @@ class Catalog:
         except KeyError:
             raise CatalogError(_unknown(entity_id, "catalog id", self._index)) from None
 
-    def _typed(self, section: str, entity_id: str) -> Any:
-        table = getattr(self, section)
+    def _typed(self, section: str, entity_id: str, kind: type[E]) -> E:
+        table: dict[str, Entity] = getattr(self, section)
         if entity_id not in table:
             raise CatalogError(_unknown(entity_id, section[:-1].replace("_", " ") + " id", table))
-        return table[entity_id]
+        return cast(E, table[entity_id])  # (each section holds entities of its own kind: ``kind``)
 
     def system(self, entity_id: str) -> System:
         """The system with this id."""
-        return self._typed("systems", entity_id)
+        return self._typed("systems", entity_id, System)
 
     def radar(self, entity_id: str) -> Radar:
         """The radar with this id."""
-        return self._typed("radars", entity_id)
+        return self._typed("radars", entity_id, Radar)
 
     def missile(self, entity_id: str) -> Missile:
         """The missile with this id."""
-        return self._typed("missiles", entity_id)
+        return self._typed("missiles", entity_id, Missile)
 
     def target(self, entity_id: str) -> Target:
         """The target with this id."""
-        return self._typed("targets", entity_id)
+        return self._typed("targets", entity_id, Target)
 
     def site(self, entity_id: str) -> Site:
         """The site with this id."""
-        return self._typed("sites", entity_id)
+        return self._typed("sites", entity_id, Site)
 
     def kind_of(self, entity_id: str) -> str:
         """The section an id belongs to (``"radars"``, ``"targets"``, ...)."""

@@ -339,7 +339,8 @@ def _sweep_all(
     extent = [cols - 1 - c0, c0, rows - 1 - r0, r0]
 
     def cost(i: int) -> float:
-        return min(extent[i], max_range / tasks[i][2]) ** 2 * (_COLUMN_SWEEP_COST if tasks[i][1] else 1.0)
+        reach = float(min(extent[i], max_range / tasks[i][2]))
+        return reach**2 * (_COLUMN_SWEEP_COST if tasks[i][1] else 1.0)
 
     order = sorted(range(4), key=lambda i: -cost(i))
     workers = min(2, os.cpu_count() or 1)

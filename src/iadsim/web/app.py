@@ -834,7 +834,8 @@ def create_app(
                 raise _error(422, f"{path.name}: not a GeoJSON FeatureCollection")
             return doc
 
-        return small.get(("coverage", stamp), load)
+        doc: dict[str, Any] | None = small.get(("coverage", stamp), load)
+        return doc
 
     def study_info() -> dict[str, Any] | None:
         for folder in layout.coverage_folders(root):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .test_web import DATA, _free_port, _scenario_doc
+from tests.helpers import DATA, free_port, web_scenario_doc
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,7 +30,7 @@ LONG = "/api/replay?scenario=long.yaml&seed=1&step_s=600"
 
 
 def _long_scenario() -> dict[str, object]:
-    doc = _scenario_doc()
+    doc = web_scenario_doc()
     raid = doc["raids"][0]  # type: ignore[index]
     raid.update(count=17, interval_s=5000, speed_mps=25)
     doc.update(name="long", duration_s=86_400, raids=[raid])
@@ -41,7 +41,7 @@ def _long_scenario() -> dict[str, object]:
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("web-server")
     (root / "long.yaml").write_text(yaml.safe_dump(_long_scenario(), sort_keys=False), encoding="utf-8")
-    (root / "web-test.yaml").write_text(yaml.safe_dump(_scenario_doc(), sort_keys=False), encoding="utf-8")
+    (root / "web-test.yaml").write_text(yaml.safe_dump(web_scenario_doc(), sort_keys=False), encoding="utf-8")
     return root
 
 
@@ -49,7 +49,7 @@ class Server:
     """``python -m iadsim serve`` in a child process, its output in a file."""
 
     def __init__(self, folder: Path, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         cmd = [sys.executable, "-m", "iadsim", "--catalog", str(DATA / "test-catalog.yaml"), "serve"]

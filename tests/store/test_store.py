@@ -14,9 +14,7 @@ import pytest
 
 from iadsim.store import RunStore, StoreError, StudyStore, manifest
 from iadsim.store.studies import OUTCOME_FIELDS
-
-from .test_engine import DATA
-from .test_montecarlo import _write
+from tests.helpers import DATA, write_analytic_scenario
 
 TABLES = {"studies", "replications", "runs", "outcomes", "events"}
 
@@ -176,7 +174,15 @@ def test_a_file_that_is_not_a_store_is_refused_untouched(cli, tmp_path: Path, ki
     commands = {
         "results": ("results", str(path)),
         "results --parquet": ("results", str(path), "--parquet", str(tmp_path / "pq")),
-        "mc --out": (*catalog, "mc", str(_write(tmp_path)), "--runs", "2", "--out", str(path)),
+        "mc --out": (
+            *catalog,
+            "mc",
+            str(write_analytic_scenario(tmp_path)),
+            "--runs",
+            "2",
+            "--out",
+            str(path),
+        ),
         "report": ("report", str(path), "--out", str(tmp_path / "r.html")),
     }
     for name, args in commands.items():
@@ -196,7 +202,14 @@ def test_a_folder_or_an_impossible_name_is_not_a_results_file(cli, tmp_path: Pat
     folder = tmp_path / "out"
     folder.mkdir()
     long = tmp_path / ("x" * 300 + ".duckdb")
-    mc = ("--catalog", str(DATA / "test-catalog.yaml"), "mc", str(_write(tmp_path)), "--runs", "2")
+    mc = (
+        "--catalog",
+        str(DATA / "test-catalog.yaml"),
+        "mc",
+        str(write_analytic_scenario(tmp_path)),
+        "--runs",
+        "2",
+    )
     for args, message in (
         ((*mc, "--out", str(folder)), "a folder, not a results file"),
         (("results", str(folder)), "a folder, not a results file"),

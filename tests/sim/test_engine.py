@@ -9,76 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from pyproj import Geod
 from rasterio.transform import from_origin
 
 from iadsim.catalog import default_catalog, load_catalog
 from iadsim.scenario import Scenario, resolve_scenario
 from iadsim.sim.engine import run
 from iadsim.sim.world import build_world
-
-DATA = Path(__file__).parent / "data"
-SITE = (40.0, 33.0)
-GEOD = Geod(ellps="WGS84")
+from tests.helpers import DATA, analytic_scenario, inbound, point
 
 
 @pytest.fixture(scope="module")
 def catalog():  # type: ignore[no-untyped-def]
     return load_catalog([DATA / "test-catalog.yaml"])
-
-
-def _point(bearing_deg: float, distance_km: float) -> list[float]:
-    lon, lat, _ = GEOD.fwd(SITE[1], SITE[0], bearing_deg, distance_km * 1e3)
-    return [lat, lon]
-
-
-def _scenario(
-    raids: list[dict],
-    missiles: int = 1,
-    salvo: int = 1,
-    sls: bool = True,
-    terrain: str = "flat",
-    pk_note: str = "",
-) -> Scenario:
-    return Scenario.model_validate(
-        {
-            "version": 1,
-            "name": "analytic",
-            "terrain": terrain,
-            "duration_s": 900,
-            "step_s": 1.0,
-            "units": [
-                {
-                    "name": "u",
-                    "system": "test-sam",
-                    "position": list(SITE),
-                    "battalions": [
-                        {
-                            "name": "b",
-                            "position": list(SITE),
-                            "launchers": 2,
-                            "missiles": {"test-missile": missiles},
-                        }
-                    ],
-                }
-            ],
-            "doctrine": {"salvo": salvo, "shoot_look_shoot": sls, "kill_assessment_s": 5},
-            "raids": raids,
-        }
-    )
-
-
-def _inbound(name: str, bearing: float, start_km: float, count: int = 1, alt: dict | None = None) -> dict:
-    return {
-        "name": name,
-        "target": "test-fighter",
-        "count": count,
-        "speed_mps": 300,
-        "route": [
-            {"position": _point(bearing, start_km), "altitude": alt or {"amsl": 3000}},
-            {"position": list(SITE), "altitude": alt or {"amsl": 3000}},
-        ],
-    }
 
 
 def _leak_fraction(catalog, scenario: Scenario, runs: int) -> float:  # type: ignore[no-untyped-def]
@@ -94,13 +36,13 @@ def _leak_fraction(catalog, scenario: Scenario, runs: int) -> float:  # type: ig
 def test_one_shot_leaks_with_frequency_one_minus_pk(catalog) -> None:  # type: ignore[no-untyped-def]
     # One missile of Pk 0.7 against a target the radar always sees: leak probability 0.3. Over 250 runs the
     # leak fraction lies within 4 binomial standard deviations (sqrt(0.3 * 0.7 / 250) = 0.029).
-    frac = _leak_fraction(catalog, _scenario([_inbound("r", 0.0, 70.0)], missiles=1), 250)
+    frac = _leak_fraction(catalog, analytic_scenario([inbound("r", 0.0, 70.0)], missiles=1), 250)
     assert abs(frac - 0.3) < 4 * math.sqrt(0.3 * 0.7 / 250)
 
 
 def test_shoot_look_shoot_two_shots_leak_with_one_minus_pk_squared(catalog) -> None:  # type: ignore[no-untyped-def]
     # Two missiles, shoot-look-shoot: the second is fired only if the first missed: leak (1 - 0.7)^2 = 0.09.
-    frac = _leak_fraction(catalog, _scenario([_inbound("r", 0.0, 70.0)], missiles=2), 250)
+    frac = _leak_fraction(catalog, analytic_scenario([inbound("r", 0.0, 70.0)], missiles=2), 250)
     assert abs(frac - 0.09) < 4 * math.sqrt(0.09 * 0.91 / 250)
 
 
@@ -109,8 +51,10 @@ def test_excess_targets_wait_for_the_fire_channel(catalog) -> None:  # type: ign
     # envelope), closing at 300 m/s; the missile flies 1000 m/s. Hand timeline: each engagement holds the
     # channel from launch until its intercept, T = D / (1000 + 300) after a launch at distance D; the next
     # launch comes at the first step (1 s) after that, when D has shrunk by 300 m/s.
-    raids = [_inbound(f"r{i}", b, 50.0) for i, b in enumerate((0.0, 120.0, 240.0))]
-    scenario = _scenario(raids, missiles=6).model_copy(update={"doctrine": _scenario([]).doctrine})
+    raids = [inbound(f"r{i}", b, 50.0) for i, b in enumerate((0.0, 120.0, 240.0))]
+    scenario = analytic_scenario(raids, missiles=6).model_copy(
+        update={"doctrine": analytic_scenario([]).doctrine}
+    )
     world = build_world(scenario, catalog, cell_m=2000.0)
     r = run(world, 3)
     launches = [e for e in r.events if e.kind == "launch"]
@@ -161,14 +105,16 @@ def test_a_target_below_the_radar_floor_is_never_detected(catalog, tmp_path: Pat
             {"position": [40.54, 33.8], "altitude": {"amsl": 500}},
         ],
     }
-    world = build_world(_scenario([raid], terrain=str(dem)), catalog, cell_m=1000.0)
+    world = build_world(analytic_scenario([raid], terrain=str(dem)), catalog, cell_m=1000.0)
     for seed in range(5):
         r = run(world, seed)
         assert r.detected == 0 and r.engaged == 0
         assert not [e for e in r.events if e.kind == "detection"]
     # the same flight at 12 km is seen over the wall
     raid["route"] = [{**w, "altitude": {"amsl": 12000}} for w in raid["route"]]  # type: ignore[index]
-    assert run(build_world(_scenario([raid], terrain=str(dem)), catalog, cell_m=1000.0), 0).detected == 1
+    assert (
+        run(build_world(analytic_scenario([raid], terrain=str(dem)), catalog, cell_m=1000.0), 0).detected == 1
+    )
 
 
 def test_a_target_outside_the_envelope_is_never_engaged(catalog) -> None:  # type: ignore[no-untyped-def]
@@ -180,18 +126,18 @@ def test_a_target_outside_the_envelope_is_never_engaged(catalog) -> None:  # typ
         "count": 1,
         "speed_mps": 300,
         "route": [
-            {"position": _point(300.0, 150.0), "altitude": {"amsl": 8000}},
-            {"position": _point(60.0, 150.0), "altitude": {"amsl": 8000}},
+            {"position": point(300.0, 150.0), "altitude": {"amsl": 8000}},
+            {"position": point(60.0, 150.0), "altitude": {"amsl": 8000}},
         ],
     }
-    world = build_world(_scenario([raid], missiles=4), catalog, cell_m=2000.0)
+    world = build_world(analytic_scenario([raid], missiles=4), catalog, cell_m=2000.0)
     for seed in range(3):
         r = run(world, seed)
         assert r.detected == 1
         assert r.engaged == 0 and r.interceptors_launched == 0
     # and one above the missile's ceiling (30 km) over the site is never engaged either
-    high = _inbound("high", 0.0, 70.0, alt={"amsl": 35000})
-    r = run(build_world(_scenario([high], missiles=4), catalog, cell_m=2000.0), 0)
+    high = inbound("high", 0.0, 70.0, alt={"amsl": 35000})
+    r = run(build_world(analytic_scenario([high], missiles=4), catalog, cell_m=2000.0), 0)
     assert r.detected == 1 and r.engaged == 0
 
 

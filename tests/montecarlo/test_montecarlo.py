@@ -18,8 +18,7 @@ from iadsim.scenario import Scenario
 from iadsim.sim.engine import COUNT_FIELDS
 from iadsim.store import StudyStore
 from iadsim.store.studies import OUTCOME_FIELDS
-
-from .test_engine import DATA, _inbound, _point, _scenario
+from tests.helpers import DATA, analytic_scenario, inbound, point, write_analytic_scenario
 
 OUTCOME = (*OUTCOME_FIELDS, "interceptors_by_type", "first_detection_s", "draws")
 
@@ -34,7 +33,7 @@ def catalog():  # type: ignore[no-untyped-def]
 
 
 def _study(runs: int = 12, uncertainty: bool = False) -> StudySpec:
-    sc: Scenario = _scenario([_inbound("r", 0.0, 70.0)], missiles=2)
+    sc: Scenario = analytic_scenario([inbound("r", 0.0, 70.0)], missiles=2)
     return StudySpec(sc, runs=runs, seed=42, uncertainty=uncertainty)
 
 
@@ -134,7 +133,7 @@ def test_mc_cli_json_and_results_parquet(cli, tmp_path: Path) -> None:  # type: 
         "--catalog",
         str(DATA / "test-catalog.yaml"),
         "mc",
-        str(_write(tmp_path)),
+        str(write_analytic_scenario(tmp_path)),
         "--runs",
         "5",
         "--out",
@@ -172,15 +171,6 @@ def test_mc_bad_input(cli) -> None:  # type: ignore[no-untyped-def]
     assert "no such results file" in cli("results", "nope.duckdb").err
 
 
-def _write(tmp_path: Path) -> Path:
-    import yaml
-
-    path = tmp_path / "analytic.yaml"
-    data = _scenario([_inbound("r", 0.0, 70.0)], missiles=2).model_dump(mode="json")
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
 @pytest.mark.slow
 def test_one_shot_leak_fraction_at_scale(catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # 10,000 replications of one missile of Pk 0.7 against a target the radar always sees, on a 2-worker
@@ -193,11 +183,11 @@ def test_one_shot_leak_fraction_at_scale(catalog, tmp_path: Path) -> None:  # ty
         "count": 1,
         "speed_mps": 300,
         "route": [
-            {"position": _point(0.0, 75.0), "altitude": {"amsl": 3000}},
-            {"position": _point(0.0, 35.0), "altitude": {"amsl": 3000}},
+            {"position": point(0.0, 75.0), "altitude": {"amsl": 3000}},
+            {"position": point(0.0, 35.0), "altitude": {"amsl": 3000}},
         ],
     }
-    spec = StudySpec(_scenario([raid], missiles=1), runs=10_000, seed=2026)
+    spec = StudySpec(analytic_scenario([raid], missiles=1), runs=10_000, seed=2026)
     with StudyStore(tmp_path / "r.duckdb") as store:
         res = run_study(spec, catalog, store, workers=2, batch_size=500)
         rows = store.replications(res.study_id)
@@ -257,7 +247,7 @@ def test_a_batch_is_stored_whole_or_not_at_all(tmp_path: Path) -> None:
 
 def _mc(tmp_path: Path, *args: str) -> list[str]:
     """Command line of a small study of the analytic scenario (test catalog)."""
-    return ["--catalog", str(DATA / "test-catalog.yaml"), "mc", str(_write(tmp_path)), *args]
+    return ["--catalog", str(DATA / "test-catalog.yaml"), "mc", str(write_analytic_scenario(tmp_path)), *args]
 
 
 def test_mc_summary_describes_the_study_as_asked(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -308,7 +298,7 @@ def test_a_study_seed_must_be_one_the_store_keeps() -> None:
 
 
 def test_mc_never_writes_over_an_input(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    scenario = _write(tmp_path)
+    scenario = write_analytic_scenario(tmp_path)
     catalog = DATA / "test-catalog.yaml"
     link = tmp_path / "link.duckdb"
     link.symlink_to(scenario)

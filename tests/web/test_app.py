@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,16 +14,13 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from pyproj import Geod
 
 from iadsim.catalog import Catalog, load_catalog
 from iadsim.scenario import Altitude, load_scenario
 from iadsim.web.app import create_app
 from iadsim.workflows.coverage_study import run_coverage
+from tests.helpers import DATA, GEOD, SITE, free_port, point, web_scenario_doc
 
-DATA = Path(__file__).parent / "data"
-SITE = (40.0, 33.0)
-GEOD = Geod(ellps="WGS84")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -38,62 +34,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _point(bearing_deg: float, distance_km: float) -> list[float]:
-    lon, lat, _ = GEOD.fwd(SITE[1], SITE[0], bearing_deg, distance_km * 1e3)
-    return [round(lat, 5), round(lon, 5)]
-
-
-def _scenario_doc() -> dict[str, Any]:
-    """One test SAM on flat terrain near Ankara against two small raids of test fighters."""
-    raid = {
-        "target": "test-fighter",
-        "speed_mps": 300,
-        "interval_s": 20,
-    }
-    return {
-        "version": 1,
-        "name": "web-test",
-        "description": "one test battalion against two raids",
-        "terrain": "flat",
-        "duration_s": 900,
-        "step_s": 1.0,
-        "defended_assets": [{"name": "site", "position": list(SITE), "radius_km": 5}],
-        "units": [
-            {
-                "name": "u",
-                "system": "test-sam",
-                "position": list(SITE),
-                "battalions": [
-                    {"name": "b", "position": list(SITE), "launchers": 2, "missiles": {"test-missile": 3}}
-                ],
-            }
-        ],
-        "doctrine": {"salvo": 1, "shoot_look_shoot": True},
-        "raids": [
-            {
-                **raid,
-                "name": "west",
-                "count": 3,
-                "route": [
-                    {"position": _point(270, 150), "altitude": {"amsl": 3000}},
-                    {"position": list(SITE), "altitude": {"amsl": 3000}},
-                ],
-            },
-            {
-                **raid,
-                "name": "north",
-                "count": 2,
-                "start_s": 60,
-                "route": [
-                    {"position": _point(20, 120), "altitude": {"amsl": 3000}},
-                    {"position": list(SITE), "altitude": {"amsl": 3000}},
-                ],
-            },
-        ],
-        "coverage": {"cell_m": 4000},
-    }
-
-
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog([DATA / "test-catalog.yaml"])
@@ -104,7 +44,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Path
     """A small data folder: a scenario file and a coarse coverage study of it on flat terrain."""
     folder = tmp_path_factory.mktemp("web-data")
     path = folder / "web-test.yaml"
-    path.write_text(yaml.safe_dump(_scenario_doc(), sort_keys=False), encoding="utf-8")
+    path.write_text(yaml.safe_dump(web_scenario_doc(), sort_keys=False), encoding="utf-8")
     scenario = load_scenario(path, catalog)
     cases = [("test-fighter", Altitude(amsl=1000)), ("test-fighter", Altitude(amsl=8000))]
     run_coverage(scenario, catalog, folder / "coverage", cases=cases)
@@ -233,7 +173,7 @@ def test_replay(client: TestClient) -> None:
         d1 = GEOD.inv(flown[-1][1], flown[-1][0], SITE[1], SITE[0])[2]
         assert d1 < d0
     first = doc["threats"][0]["track"][0]
-    assert first == pytest.approx([*_point(270, 150), 3000.0], abs=1e-3)
+    assert first == pytest.approx([*point(270, 150, 5), 3000.0], abs=1e-3)
     north = [t for t in doc["threats"] if t["raid"] == "north"]
     assert all(t["track"][0] is None and t["launch_s"] >= 60 for t in north)
     # the same seed gives the same run (from the cache or not); another step_s samples differently
@@ -356,18 +296,12 @@ def test_serve_command(tmp_path: Path, data_dir: Path, monkeypatch: pytest.Monke
 # ------------------------------------------------------------------------------------------------ browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(data_dir: Path, catalog: Catalog) -> Iterator[str]:
     """uvicorn serving the test data folder on 127.0.0.1 in a background thread."""
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(data_dir, catalog=catalog), host="127.0.0.1", port=port, log_level="warning"
     )

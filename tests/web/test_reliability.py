@@ -20,8 +20,7 @@ from starlette.routing import Mount
 from iadsim.catalog import Catalog, load_catalog
 from iadsim.scenario import load_scenario
 from iadsim.web.app import create_app
-
-from .test_web import DATA, _scenario_doc
+from tests.helpers import DATA, web_scenario_doc
 
 LATIN1 = "name: caf\xe9\nversion: 1\n".encode("latin-1")  # not UTF-8
 
@@ -35,7 +34,7 @@ def catalog() -> Catalog:
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder with one good scenario, four bad ones, dotfiles and a note."""
     root = tmp_path_factory.mktemp("web-reliability")
-    (root / "web-test.yaml").write_text(yaml.safe_dump(_scenario_doc(), sort_keys=False), encoding="utf-8")
+    (root / "web-test.yaml").write_text(yaml.safe_dump(web_scenario_doc(), sort_keys=False), encoding="utf-8")
     (root / "latin1.yaml").write_bytes(LATIN1)
     (root / "malformed.yaml").write_text("name: [unclosed\n", encoding="utf-8")
     (root / "invalid.yaml").write_text("version: 1\nname: x\nunits: []\n", encoding="utf-8")
@@ -45,7 +44,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / ".secret").write_text("secret", encoding="utf-8")
     (root / ".hidden").mkdir()
     (root / ".hidden" / "key.txt").write_text("secret", encoding="utf-8")
-    (root / ".hidden.yaml").write_text(yaml.safe_dump(_scenario_doc()), encoding="utf-8")
+    (root / ".hidden.yaml").write_text(yaml.safe_dump(web_scenario_doc()), encoding="utf-8")
     (root / "sub").mkdir()
     (root / "sub" / ".env").write_text("secret", encoding="utf-8")
     (root / "sub" / "ok.txt").write_text("fine", encoding="utf-8")
