@@ -98,10 +98,10 @@ class _Cluster:
                 self.client = Client(scheduler)
             except (OSError, ValueError, TypeError) as exc:
                 raise InputError(f"--scheduler: cannot connect to {scheduler!r} ({exc})") from None
-        self.warming = [
-            self.client.submit(warm_up, workers=[addr], allow_other_workers=False, pure=False)
+        self.warming = {
+            addr: self.client.submit(warm_up, workers=[addr], allow_other_workers=False, pure=False)
             for addr in self.client.scheduler_info()["workers"]
-        ]
+        }
 
     def close(self) -> None:
         """Close the client, and the local cluster if there is one, without an error on the way.
@@ -110,18 +110,21 @@ class _Cluster:
         traceback (``CommClosedError``), and a busy one is killed. So, before a local cluster closes: a task
         that runs cannot be cancelled, and a worker still warming up (a short study, or one with nothing
         left to do) is waited for, up to :data:`WARM_UP_WAIT_S`; then every worker stops its heartbeats
-        (:func:`_stop_heartbeats`) while the scheduler is still there to answer the last one.
+        (:func:`_stop_heartbeats`) while the scheduler is still there to answer the last one. A worker that
+        was lost is not waited for (its warm-up can never finish), nor are those of a cluster this client
+        did not start (it stays up: their warm-ups are cancelled).
         """
         from distributed import wait
 
         try:
-            wait(self.warming, timeout=WARM_UP_WAIT_S)
             if self.cluster is not None:
+                alive = set(self.client.scheduler_info()["workers"])
+                wait([f for addr, f in self.warming.items() if addr in alive], timeout=WARM_UP_WAIT_S)
                 self.client.run(_stop_heartbeats)
-        except Exception:  # (a timeout, or a worker lost: close all the same)
+        except Exception:  # (a timeout, or a worker lost meanwhile: close all the same)
             pass
         finally:
-            for fut in self.warming:
+            for fut in self.warming.values():
                 fut.cancel()
             self.client.close()
             if self.cluster is not None:
