@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from iadsim.catalog import ENVELOPE_CLASS_OF, ENVELOPE_CLASSES, Figure, Missile
@@ -64,7 +65,8 @@ class InterceptorModel:
         id: Catalog id.
         envelopes: Limits per envelope class (``aircraft``, ``cruise-missile``, ``ballistic-missile``,
             ``drone``) for the classes it was made for; ``None`` where the missile cannot engage the class.
-        profile: Flight profile (time of flight, reach, maximum flight time).
+        flight: What calibrates the flight profile: maximum speed (m/s), burn time (s), the aircraft
+            envelope's maximum range (m) and the average speed over it (m/s).
         max_target_speed_mps: Fastest target it can engage (``inf`` when not published).
         pk: Single-shot kill probability per target class (0 where the catalog gives none).
     """
@@ -72,7 +74,7 @@ class InterceptorModel:
     id: str
     name: str
     envelopes: dict[str, EnvelopeLimits | None]
-    profile: BoostCoast
+    flight: tuple[float, float, float, float]
     max_target_speed_mps: float
     pk: dict[str, float]
 
@@ -107,7 +109,7 @@ class InterceptorModel:
             for name in ENVELOPE_CLASSES
             if name in wanted
         }
-        profile = BoostCoast.calibrated(
+        flight = (
             read("max_speed_mps", missile.max_speed_mps),
             read("burn_time_s", missile.burn_time_s),
             aircraft.max_range_m,
@@ -120,10 +122,16 @@ class InterceptorModel:
             id=missile.id,
             name=missile.name,
             envelopes=envelopes,
-            profile=profile,
+            flight=flight,
             max_target_speed_mps=read("max_target_speed_mps", top) if top is not None else float("inf"),
             pk=pk,
         )
+
+    @cached_property
+    def profile(self) -> BoostCoast:
+        """Flight profile (time of flight, reach, maximum flight time): :meth:`BoostCoast.calibrated` to
+        :attr:`flight`, computed on first use (the calibration needs SciPy's root finder)."""
+        return BoostCoast.calibrated(*self.flight)
 
     def envelope(self, target_class: str) -> EnvelopeLimits | None:
         """Limits against a target class; ``None``: it cannot engage that class. The model must have been

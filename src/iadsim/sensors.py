@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -73,7 +73,7 @@ class RadarModel:
     name: str
     reference_range_m: float
     reference_rcs_m2: float
-    reference_snr_db: float
+    reference_pd: float
     pfa: float
     mast_height_m: float
     min_elevation_rad: float
@@ -99,7 +99,6 @@ class RadarModel:
             raise InputError(f"mast height must be non-negative, got {mast_height_m} m")
         pfa = read("reference_pfa", radar.reference_pfa)
         swerling = int(read("reference_swerling", radar.reference_swerling))
-        ref_snr = _required_snr_db(read("reference_pd", radar.reference_pd), pfa, swerling)
         instrumented = radar.instrumented_range_m
         sector = radar.azimuth_sector_deg
         return cls(
@@ -107,7 +106,7 @@ class RadarModel:
             name=radar.name,
             reference_range_m=read("reference_range_m", radar.reference_range_m),
             reference_rcs_m2=read("reference_rcs_m2", radar.reference_rcs_m2),
-            reference_snr_db=ref_snr,
+            reference_pd=read("reference_pd", radar.reference_pd),
             pfa=pfa,
             mast_height_m=float(mast_height_m),
             min_elevation_rad=float(np.radians(read("min_elevation_deg", radar.min_elevation_deg))),
@@ -118,6 +117,13 @@ class RadarModel:
             reference_swerling=swerling,
             sector_rad=float(np.radians(read("azimuth_sector_deg", sector))) if sector else 2 * np.pi,
         )
+
+    @cached_property
+    def reference_snr_db(self) -> float:
+        """Single-look SNR (dB) of the reference target at the reference range: the SNR that gives
+        ``reference_pd`` at ``pfa`` for Swerling case ``reference_swerling``
+        (:func:`iadsim.physics.required_snr_db`), computed on first use (it needs SciPy)."""
+        return _required_snr_db(self.reference_pd, self.pfa, self.reference_swerling)
 
     @property
     def snr_1m2_at_1m_db(self) -> float:
