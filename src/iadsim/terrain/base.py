@@ -6,18 +6,19 @@ import math
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import rasterio.crs
 from affine import Affine
 from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS, Transformer
-from rasterio.enums import Resampling
-from rasterio.warp import reproject, transform_bounds
 
 from iadsim.errors import IadsimError
 from iadsim.limits import check_memory
 from iadsim.terrain.grid import WGS84, Grid, local_crs, local_grid_spec
+
+if TYPE_CHECKING:  # (rasterio is imported where a grid is warped: a command that warps none starts sooner)
+    import rasterio.crs
 
 #: Memory of a resampled terrain grid per cell, bytes (the float64 heights and the resampling's buffers).
 GRID_BYTES_PER_CELL = 24
@@ -50,6 +51,8 @@ def format_position(lat: float, lon: float) -> str:
 
 def to_rasterio_crs(crs: CRS) -> rasterio.crs.CRS:
     """The same CRS as rasterio wants it."""
+    import rasterio.crs
+
     return rasterio.crs.CRS.from_wkt(crs.to_wkt())
 
 
@@ -177,6 +180,9 @@ class Terrain(ABC):
         target cells are coarser than the source GDAL widens the kernel, averaging. GDAL's approximate
         transformer places sample points within 1/8 of a source cell. All NaN if the source has no data
         anywhere on the target."""
+        from rasterio.enums import Resampling
+        from rasterio.warp import reproject, transform_bounds
+
         crs = CRS.from_user_input(crs)
         rows, cols = int(shape[0]), int(shape[1])
         target = Grid(np.empty((rows, cols), dtype=np.float32), transform, crs, self.identity)

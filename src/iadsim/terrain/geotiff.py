@@ -14,15 +14,12 @@ import warnings
 from functools import cache
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import rasterio
-import rasterio.errors
-import rasterio.windows
 from affine import Affine
 from pyproj import CRS, Transformer
 from pyproj.database import get_units_map
-from rasterio.warp import transform_bounds
 
 from iadsim.terrain.base import (
     M_PER_DEG,
@@ -34,6 +31,10 @@ from iadsim.terrain.base import (
     format_position,
 )
 from iadsim.terrain.grid import WGS84, Grid, metres_per_unit
+
+if TYPE_CHECKING:  # (rasterio is imported where a file is read: a command that reads none starts sooner)
+    import rasterio
+    import rasterio.windows
 
 #: band unit names GDAL writers use besides PROJ's own names and short names
 _UNIT_ALIASES = {
@@ -50,6 +51,9 @@ _UNIT_ALIASES = {
 
 def _open(path: Path) -> rasterio.DatasetReader:
     """Open a raster, turning every failure into a :class:`TerrainError` naming the file."""
+    import rasterio
+    import rasterio.errors
+
     if not path.exists():
         raise TerrainError(f"DEM file not found: {path}")
     try:
@@ -107,6 +111,8 @@ def missing_block(
     the disk filled: GDAL's direct I/O reads the missing bytes of an uncompressed file as zeros, and a
     failed write is reported on stderr only); so is one never written (offset 0), unless ``sparse``.
     """
+    import rasterio.windows
+
     size = os.stat(path).st_size
     bh, bw = ds.block_shapes[0]
     window = window or rasterio.windows.Window(0, 0, ds.width, ds.height)
@@ -138,6 +144,8 @@ def _read(
     ds: rasterio.DatasetReader, path: Path, window: rasterio.windows.Window | None = None
 ) -> np.ndarray:
     """Band 1 as float32 in the file's height unit, nodata and masked cells as NaN."""
+    import rasterio.errors
+
     try:
         band = ds.read(1, window=window, masked=True)
     except rasterio.errors.RasterioIOError as exc:
@@ -203,6 +211,10 @@ class GeoTiffTerrain(Terrain):
         r1, c1 = min(row0 + rows, self.shape[0]), min(col0 + cols, self.shape[1])
         if r0 >= r1 or c0 >= c1:
             raise OutsideCoverageError(f"the window starting at cell ({row0}, {col0}) is outside {self.path}")
+        import rasterio
+        import rasterio.errors
+        import rasterio.windows
+
         # GDAL's direct I/O for uncompressed files reads straight into the array instead of through its
         # block cache (whole strips of the file): 0.08 s instead of 0.18 s for the 100 m floor's 122 MB
         window = rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
@@ -229,6 +241,9 @@ class GeoTiffTerrain(Terrain):
         return bool(0.0 <= row <= self.shape[0] and 0.0 <= col <= self.shape[1])
 
     def native(self, bounds_wgs84: Bounds) -> Grid:
+        import rasterio.windows
+        from rasterio.warp import transform_bounds
+
         west, south, east, north = check_bounds(bounds_wgs84)
         try:
             left, bottom, right, top = transform_bounds(
