@@ -235,14 +235,7 @@ def open_store(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, 
         return _create(path), set(TABLES)
     if stat.S_ISDIR(kind.st_mode):
         raise StoreError(f"{path}: a folder, not a results file")
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except (duckdb.Error, OSError) as exc:
-        if "lock" in str(exc).lower():
-            raise StoreError(f"{path}: in use by another process ({first_line(exc)})") from None
-        raise StoreError(
-            f"{path}: not an iadsim results file, or it cannot be read ({first_line(exc)})"
-        ) from None
+    con = _connect(path, True, "not an iadsim results file, or it cannot be read")
     try:
         version = check(con, path)
         if read_only:
@@ -255,12 +248,7 @@ def open_store(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, 
         raise
     con.close()
     # A store (or an older one): now for writing. (Checked again: the file may have changed meanwhile.)
-    try:
-        con = duckdb.connect(str(path))
-    except (duckdb.Error, OSError) as exc:
-        if "lock" in str(exc).lower():
-            raise StoreError(f"{path}: in use by another process ({first_line(exc)})") from None
-        raise StoreError(f"{path}: cannot open the results file for writing ({first_line(exc)})") from None
+    con = _connect(path, False, "cannot open the results file for writing")
     try:
         version = check(con, path)
         if version is None:
@@ -305,6 +293,19 @@ def _write_schema(con: duckdb.DuckDBPyConnection) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _connect(path: Path, read_only: bool, failure: str) -> duckdb.DuckDBPyConnection:
+    """A connection to ``path``; a file another process holds (a running ``mc``) or one DuckDB cannot open
+    is a :class:`StoreError` (``failure`` says what the file then is)."""
+    import duckdb
+
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except (duckdb.Error, OSError) as exc:
+        if "lock" in str(exc).lower():
+            raise StoreError(f"{path}: in use by another process ({first_line(exc)})") from None
+        raise StoreError(f"{path}: {failure} ({first_line(exc)})") from None
 
 
 def first_line(exc: BaseException) -> str:
