@@ -41,6 +41,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve", "serve"),
 }
 _ORDER = {name: i for i, name in enumerate(COMMANDS)}
+#: Commands that read a few files and print (and the help, ``None``): they run with the garbage collector
+#: off and their objects frozen at exit (:mod:`iadsim.cli._startup`).
+SHORT_COMMANDS = frozenset({None, "catalog", "validate", "scenarios", "radar"})
 _registered: set[str] = set()
 
 
@@ -120,6 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     stderr and exit code 2, never a traceback."""
     args = sys.argv[1:] if argv is None else list(argv)
     name = _command_named(args)
+    if name not in SHORT_COMMANDS:
+        return _main(name, args)
+    from iadsim.cli import _startup
+
+    _startup.freeze_at_exit()
+    with _startup.collector_off():
+        return _main(name, args)
+
+
+def _main(name: str | None, args: list[str]) -> int:
     register(COMMANDS if name is None else (name,))
     # each command in a context of its own: what it sets there (its limits, its inputs) ends with it
     return contextvars.copy_context().run(_run, args)

@@ -18,6 +18,9 @@ def validate(
 ) -> None:
     """Check a scenario file: every problem is reported with its file, line and field; a scenario that
     validates also runs (its terrain opens, its deployment holds, its world fits the limits)."""
+    from iadsim.cli import _startup
+
+    _startup.import_numpy_for_one_pass()  # no linear algebra here: no OpenBLAS threads to start
     from iadsim.scenario import load_scenario
     from iadsim.sim.plan import plan_world  # not the engine, whose numba kernels are slow to import
 
