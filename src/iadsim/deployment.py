@@ -27,8 +27,8 @@ from numpy.typing import NDArray
 from iadsim.catalog import Catalog, Figure, System
 from iadsim.errors import InputError
 from iadsim.interceptors import FigureReader, InterceptorModel
-from iadsim.scenario import Battalion, Scenario, default_facing_deg
-from iadsim.sensors import RadarModel
+from iadsim.scenario import FREE_SPACE_SURFACE, Battalion, Scenario, default_facing_deg
+from iadsim.sensors import Environment, RadarModel, SurfaceModel
 
 #: How a figure may be drawn: any value in its range, whole numbers, or one of a few levels (figures that
 #: change where a radar sees, whose every value needs its floor or visibility computed anew).
@@ -159,13 +159,15 @@ class UnitPlacement:
 @dataclass(frozen=True)
 class ThreatType:
     """What the engine needs of a catalog target: class, RCS (m²), Swerling case, typical speed (m/s; NaN
-    when every raid of it gives its own)."""
+    when every raid of it gives its own), and the RCS (m²) nose-on, beam-on and tail-on in each band of
+    the deployment's radars (:meth:`iadsim.catalog.Target.rcs`)."""
 
     target_id: str
     target_class: str
     rcs_m2: float
     swerling: int
     speed_mps: float
+    rcs_by_band: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ class Deployment:
     battalions: tuple[BattalionPlacement, ...]
     threat_types: dict[str, ThreatType]
     figures: dict[str, FigureUse] = field(default_factory=dict)
+    environment: Environment = field(default_factory=Environment)
 
     def guided_by(self, radar: int) -> tuple[InterceptorModel, ...]:
         """Missile types that radar ``radar`` guides (those of the batteries whose engagement radar it is)."""
@@ -286,6 +289,14 @@ def deploy(
             UnitPlacement(u.name, u.system, *u.position, tuple(unit_radars), tuple(unit_batteries), delay)
         )
 
+    bands = sorted({p.model.band for p in radars})
+    spec = scenario.environment
+    surface = None
+    if spec.surface != FREE_SPACE_SURFACE:
+        surface = SurfaceModel.from_catalog(catalog.surface(spec.surface), ledger.reader(spec.surface))
+    environment = Environment(
+        k=scenario.coverage.k, surface=surface, multipath=spec.multipath, clutter=spec.clutter
+    )
     fixed_speed = {r.target for r in scenario.raids if r.speed_mps is None}
     threat_types = {}
     for tid in target_ids:
@@ -297,8 +308,18 @@ def deploy(
             rcs_m2=read("rcs_m2", tgt.rcs_m2),
             swerling=int(read("swerling", tgt.swerling)),
             speed_mps=read("speed_mps", tgt.speed_mps) if tid in fixed_speed else float("nan"),
+            rcs_by_band={
+                band: (
+                    read(*tgt.rcs(band, "nose")),
+                    read(*tgt.rcs(band, "beam")),
+                    read(*tgt.rcs(band, "tail")),
+                )
+                for band in bands
+            },
         )
-    return Deployment(tuple(units), tuple(radars), tuple(batteries), threat_types, dict(ledger.used))
+    return Deployment(
+        tuple(units), tuple(radars), tuple(batteries), threat_types, dict(ledger.used), environment
+    )
 
 
 def _radar(

@@ -196,6 +196,20 @@ class CoverageSpec(_Model):
     cell_m: Num | None = Field(default=None, ge=10, le=100_000)
 
 
+#: What ``environment.surface`` names for no surface: free-space detection up to the line of sight.
+FREE_SPACE_SURFACE = "none"
+
+
+class EnvironmentSpec(_Model):
+    """The surface under the radars' signals: a catalog surface id (``iadsim catalog list --kind
+    surfaces``), or ``none`` for free space; and whether its multipath (lobing, the loss near grazing,
+    diffraction) and its clutter are modelled."""
+
+    surface: str = "farmland"
+    multipath: Annotated[bool, Strict()] = True
+    clutter: Annotated[bool, Strict()] = True
+
+
 class Scenario(_Model):
     """A validated scenario. ``source`` is the file it came from (if any), ``digest`` its SHA-256."""
 
@@ -211,6 +225,7 @@ class Scenario(_Model):
     raids: tuple[Raid, ...] = ()
     options: Options = Options()
     coverage: CoverageSpec = CoverageSpec()
+    environment: EnvironmentSpec = EnvironmentSpec()
     source: str | None = Field(default=None, exclude=True)
     digest: str = Field(default="", exclude=True)
     lines: dict[str, int] = Field(default_factory=dict, exclude=True)
@@ -347,6 +362,9 @@ def _check_against_catalog(doc: YamlDocument, sc: Scenario, cat: Catalog) -> lis
     for i, tid in enumerate(sc.coverage.targets):
         if tid not in cat.targets:
             bad(["coverage", "targets", i], _unknown(cat, tid, "targets"))
+    surface = sc.environment.surface
+    if surface != FREE_SPACE_SURFACE and surface not in cat.surfaces:
+        bad(["environment", "surface"], _unknown(cat, surface, "surfaces") + f", or {FREE_SPACE_SURFACE!r}")
     return problems
 
 

@@ -13,7 +13,10 @@ from iadsim.catalog import default_catalog
 
 
 def test_radar_json_is_consistent_with_physics(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("radar", "91n6e", "--target", "f-16c", "-a", "50", "-a", "10000", "--json")
+    result = cli(
+        "radar", "91n6e", "--target", "f-16c", "-a", "50", "-a", "10000", "--surface", "none", "--aspect",
+        "nose", "--json",
+    )  # fmt: skip
     assert result.code == 0, result.err
     data = json.loads(result.out)
     cat = default_catalog()
@@ -61,7 +64,38 @@ def test_radar_png(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("radar", "96l6e", "--target", "subsonic-cruise-missile", "--png", str(png))
     assert result.code == 0, result.err
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "detection" in result.out
+    assert "Blake chart written" in result.out and "farmland" in result.out
+
+
+def test_radar_over_a_surface_by_aspect_and_band(cli) -> None:  # type: ignore[no-untyped-def]
+    # The F-35A seen by the 91N6E (S-band) from each aspect, 100 m and 10 km above farmland: each row is
+    # the model's detection range over the surface for the RCS the catalog gives for S-band and that aspect.
+    from iadsim.sensors import Environment, RadarModel, SurfaceModel
+
+    result = cli("radar", "91n6e", "--target", "f-35a", "-a", "100", "-a", "10000", "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    cat = default_catalog()
+    f35 = cat.target("f-35a")
+    model = RadarModel.from_catalog(cat.radar("91n6e"))
+    env = Environment(surface=SurfaceModel.from_catalog(cat.surface("farmland")))
+    assert data["environment"] == "farmland (multipath and clutter)" and data["band"] == "S"
+    assert [(r["aspect"], r["altitude_m"]) for r in data["ranges"]] == [
+        (a, h) for a in ("nose", "beam", "tail") for h in (100.0, 10000.0)
+    ]
+    for row in data["ranges"]:
+        rcs = f35.rcs_by_band["S"][row["aspect"]].value
+        assert row["rcs_m2"] == rcs
+        assert row["detection_m"] == pytest.approx(
+            model.detection_range_m(rcs, 1, 0.5, row["altitude_m"], env)
+        )
+    low = data["ranges"][0]
+    assert low["detection_m"] < low["horizon_m"] and low["limited_by"] == "surface"
+    bands = {b["band"]: b for b in data["by_band"]}
+    assert set(bands) == {"VHF", "L", "S", "X"}
+    # free-space range scales as RCS^(1/4): VHF against X-band, nose-on
+    ratio = (f35.rcs_by_band["VHF"]["nose"].value / f35.rcs_by_band["X"]["nose"].value) ** 0.25
+    assert bands["VHF"]["free_space_m"]["nose"] / bands["X"]["free_space_m"]["nose"] == pytest.approx(ratio)
 
 
 @pytest.mark.parametrize(
@@ -77,6 +111,8 @@ def test_radar_png(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
         (["radar", "91n6e", "--rcs", "1", "-a", "nan"], "--altitude: must lie in [0, 100000], got nan"),
         (["radar", "91n6e", "--rcs", "1", "--k", "inf"], "--k: must lie in [0.5, 100], got inf"),
         (["radar", "91n6e", "--target", "f-16", "--json"], "did you mean"),
+        (["radar", "91n6e", "--rcs", "1", "--surface", "marsh"], "unknown surface id 'marsh'"),
+        (["radar", "91n6e", "--rcs", "1", "--aspect", "side"], "--aspect: must be one of nose, beam, tail"),
     ],
 )
 def test_radar_bad_input(cli, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]

@@ -159,14 +159,17 @@ def test_detection_kernel_draws_with_the_tabulated_swerling_pd() -> None:
     rng = np.random.default_rng(9)
     grid, tables = pd_tables(1e-6)
     n = 20000
-    snr_1m = rng.uniform(150.0, 260.0, n)
+    snr_1m = rng.uniform(150.0, 260.0, (n, 3))  # nose, beam, tail
+    aspect = rng.integers(0, 3, n).astype(np.int8)
+    loss = rng.uniform(-12.0, 30.0, n)  # what the surface takes (negative: lobing adds)
     slant = rng.uniform(1e3, 6e5, n)
     sw = rng.integers(0, 5, n)
     u = rng.random(n)
     cand = np.arange(n)[rng.random(n) < 0.7]
     hit = np.empty(cand.size, bool)
-    _kernels.detect(cand, snr_1m, slant, sw, grid[0], grid[1] - grid[0], tables, u[cand], hit)
-    snr = snr_1m[cand] - 40 * np.log10(slant[cand])
+    _kernels.detect(cand, snr_1m, aspect, loss, slant, sw, grid[0], grid[1] - grid[0], tables, u[cand], hit)
+    # SNR = SNR(1 m) of the aspect seen - 40 log10 R - loss
+    snr = snr_1m[cand, aspect[cand]] - 40 * np.log10(slant[cand]) - loss[cand]
     pd = np.array([np.interp(s, grid, tables[k]) for s, k in zip(snr, sw[cand], strict=True)])
     head = zip(snr[:200], sw[cand][:200], strict=True)
     exact = np.array([physics.detection_probability(s, 1e-6, 1, int(k)) for s, k in head])

@@ -67,7 +67,8 @@ def scenario(
     duration_s: float = 1200.0,
     **battalion: Any,
 ) -> Scenario:
-    """One unit of ``system`` with one battalion at the site, against ``raids``; salvo 1, shoot-look-shoot."""
+    """One unit of ``system`` with one battalion at the site, against ``raids``; salvo 1, shoot-look-shoot;
+    free space (no surface: the hand computations are of the free-space radar equation)."""
     bn = {"name": "b", "position": list(SITE), "launchers": 1, "missiles": missiles or {"val-constant": 4}}
     return Scenario.model_validate(
         {
@@ -81,6 +82,7 @@ def scenario(
             ],
             "doctrine": {"salvo": 1, "shoot_look_shoot": True, "kill_assessment_s": 5},
             "raids": raids,
+            "environment": {"surface": "none"},
         }
     )
 

@@ -44,6 +44,7 @@ def _f16_inbound() -> Scenario:
             "version": 1,
             "name": "f16",
             "terrain": "flat",
+            "environment": {"surface": "none"},  # the hand bounds are of the free-space radar equation
             "duration_s": 1000,
             "step_s": 1.0,
             "units": [

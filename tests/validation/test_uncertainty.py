@@ -71,6 +71,18 @@ def _perturbed(cat: Catalog, keep: set[str]) -> Catalog:
                     update[name] = value.model_copy(update={"value": value.value * 1.37 + 1.0})
             elif isinstance(value, BaseModel):
                 update[name] = change(value, path)
+            elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+                update[name] = {  # a table of figures (rcs_by_band: band -> aspect -> figure)
+                    k: {
+                        a: (
+                            f.model_copy(update={"value": f.value * 1.37 + 1.0})
+                            if f"{path}.{k}.{a}" not in keep
+                            else f
+                        )
+                        for a, f in v.items()
+                    }
+                    for k, v in value.items()
+                }
             elif isinstance(value, dict) and value and all(isinstance(v, BaseModel) for v in value.values()):
                 update[name] = {
                     k: (
@@ -84,7 +96,16 @@ def _perturbed(cat: Catalog, keep: set[str]) -> Catalog:
 
     tables = {
         section: {eid: change(e, eid) for eid, e in getattr(cat, section).items()}
-        for section in ("systems", "radars", "missiles", "launchers", "command_posts", "targets", "sites")
+        for section in (
+            "systems",
+            "radars",
+            "missiles",
+            "launchers",
+            "command_posts",
+            "targets",
+            "sites",
+            "surfaces",
+        )
     }
     return Catalog(**tables, sources=cat.sources, files=cat.files, digest=cat.digest)  # type: ignore[arg-type]
 

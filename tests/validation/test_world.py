@@ -71,6 +71,7 @@ radars:
   - id: shared-radar
     name: A radar two systems use, without fire-channel figures of its own
     role: engagement
+    band: X
     reference_range_km: {value: 200, confidence: low, note: test value}
     reference_rcs_m2: {value: 1, confidence: low, note: test value}
     reference_pd: {value: 0.5, confidence: low, note: test value}

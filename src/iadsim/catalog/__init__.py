@@ -2,6 +2,8 @@
 
 from iadsim.catalog.loader import Catalog, default_catalog, figures, load_catalog
 from iadsim.catalog.models import (
+    ASPECTS,
+    BANDS,
     ENVELOPE_CLASS_OF,
     ENVELOPE_CLASSES,
     TARGET_CLASSES,
@@ -14,11 +16,16 @@ from iadsim.catalog.models import (
     Radar,
     Site,
     Source,
+    Surface,
     System,
     Target,
+    band_centre_hz,
+    band_of,
 )
 
 __all__ = [
+    "ASPECTS",
+    "BANDS",
     "ENVELOPE_CLASSES",
     "ENVELOPE_CLASS_OF",
     "TARGET_CLASSES",
@@ -32,8 +39,11 @@ __all__ = [
     "Radar",
     "Site",
     "Source",
+    "Surface",
     "System",
     "Target",
+    "band_centre_hz",
+    "band_of",
     "default_catalog",
     "figures",
     "load_catalog",

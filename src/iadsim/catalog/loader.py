@@ -1,9 +1,9 @@
 """Load and validate the catalog: YAML files -> :class:`Catalog` of frozen pydantic models.
 
 A catalog file is a mapping with any of the sections ``sources``, ``systems``, ``radars``, ``missiles``,
-``launchers``, ``command_posts``, ``targets`` and ``sites``. ``sources`` maps a source id to its title and
-URL; every figure names its sources by id. Units other than SI are named by a key's suffix and converted
-here, once (``max_range_km: {value: 400, ...}`` becomes ``max_range_m`` = 400 000).
+``launchers``, ``command_posts``, ``targets``, ``sites`` and ``surfaces``. ``sources`` maps a source id to
+its title and URL; every figure names its sources by id. Units other than SI are named by a key's suffix
+and converted here, once (``max_range_km: {value: 400, ...}`` becomes ``max_range_m`` = 400 000).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from iadsim.catalog.models import (
     Radar,
     Site,
     Source,
+    Surface,
     System,
     Target,
 )
@@ -44,6 +45,7 @@ SECTIONS: dict[str, type[Entity]] = {
     "command_posts": CommandPost,
     "targets": Target,
     "sites": Site,
+    "surfaces": Surface,
 }
 
 #: YAML key suffix -> (SI suffix, factor to SI).
@@ -73,6 +75,7 @@ class Catalog:
     command_posts: dict[str, CommandPost]
     targets: dict[str, Target]
     sites: dict[str, Site]
+    surfaces: dict[str, Surface]
     sources: dict[str, Source]
     files: tuple[Path, ...] = ()
     digest: str = ""
@@ -114,6 +117,10 @@ class Catalog:
     def site(self, entity_id: str) -> Site:
         """The site with this id."""
         return self._typed("sites", entity_id, Site)
+
+    def surface(self, entity_id: str) -> Surface:
+        """The surface with this id."""
+        return self._typed("surfaces", entity_id, Surface)
 
     def kind_of(self, entity_id: str) -> str:
         """The section an id belongs to (``"radars"``, ``"targets"``, ...)."""

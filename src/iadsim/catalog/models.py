@@ -42,6 +42,40 @@ ENVELOPE_CLASS_OF: dict[str, str] = {
 }
 
 
+#: Radar frequency bands by their IEEE letter designations (IEEE Std 521-2019, "Standard Letter
+#: Designations for Radar-Frequency Bands"; VHF and UHF as the ITU's): lower and upper edge, Hz.
+BANDS: dict[str, tuple[float, float]] = {
+    "VHF": (30e6, 300e6),
+    "UHF": (300e6, 1e9),
+    "L": (1e9, 2e9),
+    "S": (2e9, 4e9),
+    "C": (4e9, 8e9),
+    "X": (8e9, 12e9),
+    "Ku": (12e9, 18e9),
+}
+Band = Literal["VHF", "UHF", "L", "S", "C", "X", "Ku"]
+#: Aspect sectors of a target seen by a radar: ``nose`` within 45 degrees of head-on, ``tail`` within 45
+#: degrees of tail-on, ``beam`` in between (the angle between the target's heading and the line from the
+#: target to the radar).
+Aspect = Literal["nose", "beam", "tail"]
+ASPECTS: tuple[str, ...] = Aspect.__args__  # type: ignore[attr-defined]
+
+
+def band_of(frequency_hz: float) -> str:
+    """The band (:data:`BANDS`) of a frequency; its lower edge belongs to it."""
+    for band, (low, high) in BANDS.items():
+        if low <= frequency_hz < high:
+            return band
+    raise ValueError(f"{frequency_hz / 1e9:g} GHz lies in no radar band from VHF to Ku (30 MHz to 18 GHz)")
+
+
+def band_centre_hz(band: str) -> float:
+    """The geometric centre ``sqrt(f_low f_high)`` of a band (Hz): the frequency of a radar that gives its
+    band and no frequency."""
+    low, high = BANDS[band]
+    return float((low * high) ** 0.5)
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
@@ -196,11 +230,22 @@ class Radar(Entity):
         "range_sigma_m": _positive(1e5, "m"),
         "azimuth_sigma_deg": _positive(90.0, "°"),
         "elevation_sigma_deg": _positive(90.0, "°"),
+        "elevation_beamwidth_deg": _positive(90.0, "°"),
+        "beam_elevation_deg": Bounds(-10.0, 90.0, unit="°"),
+        "azimuth_beamwidth_deg": _positive(360.0, "°"),
+        "range_resolution_m": _positive(1e5, "m"),
+        "improvement_factor_db": _at_least_zero(100.0, "dB"),
     }
 
     role: Literal["acquisition", "all-altitude", "engagement", "multifunction", "early-warning"]
-    band: str | None = None
+    band: Band | None = None
     frequency_hz: Figure | None = None
+    polarization: Literal["H", "V"] = "H"
+    elevation_beamwidth_deg: Figure | None = None
+    beam_elevation_deg: Figure | None = None
+    azimuth_beamwidth_deg: Figure | None = None
+    range_resolution_m: Figure | None = None
+    improvement_factor_db: Figure | None = None
     reference_range_m: Figure
     reference_rcs_m2: Figure
     reference_pd: Figure
@@ -226,12 +271,29 @@ class Radar(Entity):
         _check_probability(self.reference_pfa, "reference_pfa", upper=0.5)
         if self.min_elevation_deg.value >= self.max_elevation_deg.value:
             raise ValueError("min_elevation_deg must be below max_elevation_deg")
+        if self.band is None and self.frequency_hz is None:
+            raise ValueError("give the radar's band (VHF, UHF, L, S, C, X or Ku) or its frequency")
+        if self.frequency_hz is not None:
+            for f in (self.frequency_hz.value, *(self.frequency_hz.range or ())):
+                found = band_of(f)
+                if self.band is not None and found != self.band:
+                    raise ValueError(
+                        f"frequency {f / 1e9:g} GHz lies in {found}-band, not in {self.band}-band"
+                    )
         if self.azimuth_sector_deg is not None:
             low, high = self.azimuth_sector_deg.range or (self.azimuth_sector_deg.value,) * 2
             if not (0.0 < low and high <= 360.0):
                 got = self.azimuth_sector_deg.value
                 raise ValueError(f"azimuth_sector_deg: a sector lies in (0, 360] degrees, got {got}")
         return self
+
+    @property
+    def radar_band(self) -> str:
+        """The radar's band: as given, else that of its frequency."""
+        if self.band is not None:
+            return self.band
+        assert self.frequency_hz is not None  # (one of the two is required)
+        return band_of(self.frequency_hz.value)
 
     @property
     def sector_scan(self) -> bool:
@@ -402,6 +464,7 @@ class Target(Entity):
 
     target_class: TargetClass
     rcs_m2: Figure
+    rcs_by_band: dict[Band, dict[Aspect, Figure]] = Field(default_factory=dict)
     swerling: Figure
     speed_mps: Figure
     max_speed_mps: Figure | None = None
@@ -414,7 +477,52 @@ class Target(Entity):
         _check_swerling(self.swerling, "swerling")
         if self.rcs_m2.value <= 0:
             raise ValueError(f"rcs: must be positive, got {self.rcs_m2.value}")
+        for band, aspects in self.rcs_by_band.items():
+            if "nose" not in aspects:
+                raise ValueError(f"rcs_by_band.{band}: give at least the nose-on RCS ('nose')")
+            for aspect, fig in aspects.items():
+                _positive(1e6, "m²").check(fig, f"rcs_by_band.{band}.{aspect}")
         return self
+
+    def rcs(self, band: str, aspect: str = "nose") -> tuple[str, Figure]:
+        """The RCS figure (and its field path) a radar of ``band`` sees from ``aspect``.
+
+        From ``rcs_by_band``: the band's entry, else that of the nearest band listed (in the order of
+        :data:`BANDS`; between two as near, the higher); within it the aspect, else the nose-on value.
+        Without ``rcs_by_band``: ``rcs_m2`` for every band and aspect (one value).
+        """
+        if not self.rcs_by_band:
+            return "rcs_m2", self.rcs_m2
+        order = list(BANDS)
+        listed = sorted(self.rcs_by_band, key=order.index)
+        nearest = min(listed, key=lambda b: (abs(order.index(b) - order.index(band)), -order.index(b)))
+        aspects: dict[str, Figure] = self.rcs_by_band[nearest]  # type: ignore[assignment]
+        found = aspect if aspect in aspects else "nose"
+        return f"rcs_by_band.{nearest}.{found}", aspects[found]
+
+
+class Surface(Entity):
+    """A reflecting surface: what the ground or the sea does to a radar's signal near the horizon.
+
+    Its electrical constants (relative permittivity, conductivity) give the Fresnel reflection coefficient,
+    its rms height the roughness that scatters the reflection away, both for the pattern propagation factor
+    (:mod:`iadsim.physics.multipath`); ``gamma_db`` is its constant-gamma clutter reflectivity at 10 GHz
+    (``sigma0 = gamma sin(grazing)``, scaled to other frequencies as ``+5 log10(f / 10 GHz)``;
+    :func:`iadsim.physics.clutter.constant_gamma_sigma0`).
+    """
+
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "relative_permittivity": Bounds(1.0, 100.0),
+        "conductivity_s_per_m": _at_least_zero(100.0, "S/m"),
+        "rms_height_m": _at_least_zero(100.0, "m"),
+        "gamma_db": Bounds(-80.0, 20.0, unit="dB"),
+    }
+
+    kind: Literal["sea", "land"]
+    relative_permittivity: Figure
+    conductivity_s_per_m: Figure
+    rms_height_m: Figure
+    gamma_db: Figure
 
 
 class Site(Entity):

@@ -15,7 +15,7 @@ from iadsim import physics
 from iadsim.coverage.floor import Floor
 from iadsim.errors import InputError
 from iadsim.interceptors import InterceptorModel, in_envelope
-from iadsim.sensors import RadarModel
+from iadsim.sensors import FREE_SPACE, Environment, RadarModel
 from iadsim.terrain.grid import Grid
 
 AltitudeReference = Literal["agl", "amsl"]
@@ -113,6 +113,7 @@ def _detected(
     reference: AltitudeReference,
     pd: float,
     facing_rad: float,
+    env: Environment,
 ) -> tuple[tuple[NDArray[np.intp], NDArray[np.intp]], FloatArray, FloatArray]:
     cells, height, ground = _visible_cells(floor, altitude_m, reference)
     if radar.sector_rad < 2 * np.pi:
@@ -120,15 +121,24 @@ def _detected(
         east, north = (cells[1] - floor.col) * sx, (floor.row - cells[0]) * sy
         inside = physics.in_azimuth_sector(east, north, facing_rad, radar.sector_rad)
         cells, height, ground = (cells[0][inside], cells[1][inside]), height[inside], ground[inside]
-    max_range = min(float(radar.free_space_range_m(rcs_m2, pd, swerling)), radar.instrumented_range_m)
+    free = float(radar.free_space_range_m(rcs_m2, pd, swerling))
+    # lobing adds at most 12 dB over free space: twice the free-space range
+    max_range = min(free if env.free_space else 2.0 * free, radar.instrumented_range_m)
     near = ground <= max_range  # slant range is never shorter than ground range
     cells, height, ground = (cells[0][near], cells[1][near]), height[near], ground[near]
     h0, k = floor.antenna_amsl_m, floor.k
     slant = physics.slant_range_from_ground_m(ground, height, h0, k)
     elevation = physics.elevation_angle_rad(np.maximum(slant, 1e-3), height, h0, k)
-    ok = (
-        (slant <= max_range) & (elevation >= radar.min_elevation_rad) & (elevation <= radar.max_elevation_rad)
-    )
+    ok = (elevation >= radar.min_elevation_rad) & (elevation <= radar.max_elevation_rad)
+    if env.free_space:
+        ok &= slant <= max_range
+    else:
+        terrain = floor.terrain.values
+        loss = radar.terrain_loss_db(
+            ground, h0, float(terrain[floor.row, floor.col]), height, terrain[cells], env
+        )
+        required = float(physics.required_snr_db(pd, radar.pfa, 1, swerling))
+        ok &= (slant <= max_range) & (radar.snr_db(np.maximum(slant, 1.0), rcs_m2) - loss >= required)
     return (cells[0][ok], cells[1][ok]), height[ok], ground[ok]
 
 
@@ -141,15 +151,19 @@ def detection_coverage(
     reference: AltitudeReference = "agl",
     pd: float = 0.5,
     facing_rad: float = 0.0,
+    env: Environment = FREE_SPACE,
 ) -> Grid:
     """Cells where a target at ``altitude_m`` is detected with single-look probability at least ``pd``.
 
     Detected means: in line of sight over the terrain (the floor), within the radar's elevation limits,
     within its instrumented range, within its azimuth sector (a sector radar facing ``facing_rad``,
     clockwise from the grid's north), and at a slant range where the calibrated radar equation gives Pd >=
-    ``pd`` for the target's RCS and Swerling case. Returns a boolean grid on the floor's cells.
+    ``pd`` for the target's RCS (the one it shows the radar: :meth:`iadsim.catalog.Target.rcs`) and
+    Swerling case, less what the surface of ``env`` takes (multipath, diffraction and clutter;
+    :meth:`iadsim.sensors.RadarModel.terrain_loss_db`, the engine's rule). Returns a boolean grid on the
+    floor's cells.
     """
-    cells, _, _ = _detected(floor, radar, rcs_m2, swerling, altitude_m, reference, pd, facing_rad)
+    cells, _, _ = _detected(floor, radar, rcs_m2, swerling, altitude_m, reference, pd, facing_rad, env)
     keep = np.ones(cells[0].shape, dtype=bool)
     return floor.agl.with_values(_mask(floor, cells, keep), source=f"detection coverage of {radar.id}")
 
@@ -191,18 +205,21 @@ def engagement_coverage(
     pd: float = 0.5,
     target_class: str = "fighter",
     facing_rad: float = 0.0,
+    env: Environment = FREE_SPACE,
 ) -> Grid:
     """Detection by the engagement radar (its own floor, :func:`detection_coverage`) intersected with the
     missiles' envelope for the target's class (:func:`missile_envelope`)."""
     if not missiles:
         raise InputError("an engagement envelope needs at least one missile")
-    cells, height, ground = _detected(floor, radar, rcs_m2, swerling, altitude_m, reference, pd, facing_rad)
+    cells, height, ground = _detected(
+        floor, radar, rcs_m2, swerling, altitude_m, reference, pd, facing_rad, env
+    )
     height_agl = height - floor.terrain.values[cells]
     inside = np.zeros(ground.shape, dtype=bool)
     for m in missiles:
-        env = m.envelope(target_class)
-        if env is not None:
-            inside |= in_envelope(env, ground, height_agl, height)
+        limits = m.envelope(target_class)
+        if limits is not None:
+            inside |= in_envelope(limits, ground, height_agl, height)
     names = ", ".join(m.id for m in missiles)
     return floor.agl.with_values(
         _mask(floor, cells, inside), source=f"engagement coverage of {radar.id} with {names}"

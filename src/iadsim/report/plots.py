@@ -78,7 +78,7 @@ def blake_chart(
     fig.text(
         0.01,
         0.01,
-        f"effective earth radius {re / 1e3:.0f} km; flat elevation pattern, no multipath; "
+        f"effective earth radius {re / 1e3:.0f} km; free-space curves: flat elevation pattern, no multipath; "
         "grey lines: elevation angles",
         fontsize=7,
         color="0.4",

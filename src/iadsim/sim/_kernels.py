@@ -159,6 +159,8 @@ def _detectable(
 def detect(
     cand: np.ndarray,
     snr_1m_db: np.ndarray,
+    aspect: np.ndarray,
+    loss_db: np.ndarray,
     slant_m: np.ndarray,
     swerling: np.ndarray,
     snr0_db: float,
@@ -169,13 +171,15 @@ def detect(
 ) -> None:
     """Detection draws of threats ``cand``: ``hit[k] = u[k] < Pd`` of threat ``i = cand[k]``.
 
-    The single-look SNR is ``snr_1m_db[i] - 40 log10(slant_m[i])`` (the radar equation's ``R^-4`` from its
-    value at 1 m); Pd is interpolated linearly in ``tables[swerling[i]]``, tabulated from ``snr0_db`` every
-    ``dsnr_db`` (held at the end values outside the table, as ``numpy.interp``).
+    The single-look SNR is ``snr_1m_db[i, aspect[i]] - 40 log10(slant_m[i]) - loss_db[i]``: the radar
+    equation's value at 1 m for the RCS the threat shows from its aspect (0 nose, 1 beam, 2 tail), scaled
+    by ``R^-4``, less what the surface takes (:meth:`iadsim.sim.sensing.Look.at`). Pd is interpolated
+    linearly in ``tables[swerling[i]]``, tabulated from ``snr0_db`` every ``dsnr_db`` (held at the end
+    values outside the table, as ``numpy.interp``).
     """
     for k in range(cand.shape[0]):
         i = cand[k]
-        snr = snr_1m_db[i] - 40.0 * math.log10(slant_m[i])
+        snr = snr_1m_db[i, aspect[i]] - 40.0 * math.log10(slant_m[i]) - loss_db[i]
         hit[k] = u[k] < _pd(snr, swerling[i], snr0_db, dsnr_db, tables)
 
 

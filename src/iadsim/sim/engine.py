@@ -146,6 +146,7 @@ class RunResult:
 
 _NO_MEAS = np.zeros((0, 3))
 _NO_COV = np.zeros((0, 3, 3))
+_NO_RCS = np.zeros(0)
 
 
 def _measure(
@@ -215,8 +216,14 @@ class _Run:
             [j for _, j in sorted((m.max_range_m, j) for j, m in enumerate(b.missiles))]
             for b in world.battalions
         ]
-        #: single-look SNR (dB) of each threat at 1 m from each radar: the radar equation scales it by R^-4
-        self.snr_1m = [r.model.snr_db(1.0, th.rcs_m2) for r in world.radars]
+        #: per radar: the RCS (m²) of each threat nose-on, beam-on and tail-on ``(n, 3)`` in its band, and
+        #: the single-look SNR (dB) that gives at 1 m in free space (the radar equation scales it by R^-4)
+        self.rcs_seen = [th.rcs_by_band.get(r.model.band, np.zeros((th.count, 3))) for r in world.radars]
+        self.snr_1m = [
+            np.ascontiguousarray(r.model.snr_db(1.0, rcs))
+            for r, rcs in zip(world.radars, self.rcs_seen, strict=True)
+        ]
+        self.looks = [r.look for r in world.radars]
         self.launched_by_type: dict[str, int] = {}
         self.intercepts = 0
 
@@ -259,17 +266,29 @@ class _Run:
         ok, slant = self.tl.geometry(self.coverage[ri], step)
         cand = np.flatnonzero(flying & ok)
         det_idx = cand
+        rcs = _NO_RCS
         if cand.size:
             grid, tables = self.tables[ri]
+            loss, aspect = self.tl.signal(self.looks[ri], step)
             hit = np.empty(cand.size, np.bool_)
             u = self.rng.random(cand.size)
             _kernels.detect(
-                cand, self.snr_1m[ri], slant, self.swerling, grid[0], grid[1] - grid[0], tables, u, hit
+                cand,
+                self.snr_1m[ri],
+                aspect,
+                loss,
+                slant,
+                self.swerling,
+                grid[0],
+                grid[1] - grid[0],
+                tables,
+                u,
+                hit,
             )
             det_idx = cand[hit]
+            rcs = self.rcs_seen[ri][det_idx, aspect[det_idx]]
         truth = det_idx
         xyz = self.pos[det_idx]
-        rcs = w.threats.rcs_m2[det_idx]
         lam = w.scenario.options.false_alarms_per_scan
         if lam > 0:
             radar = w.radars[ri]
@@ -702,7 +721,9 @@ def warm_up() -> None:
     hit = np.empty(2, bool)
     _kernels.detect(
         cand,
-        np.full(2, 200.0),
+        np.full((2, 3), 200.0),
+        np.zeros(2, np.int8),
+        np.zeros(2),
         np.full(2, 1e5),
         cand,
         grid[0],

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iadsim import physics
+from iadsim.sensors import Environment, RadarModel, aspect_index
 from iadsim.sim import _kernels
 
 FloatArray = NDArray[np.float64]
@@ -51,6 +52,38 @@ class Coverage:
             p[:, 0], p[:, 1], p[:, 2], self.floor_agl_m, self.terrain_m, self.grid, self.radar, ok, slant
         )
         return ok, slant
+
+
+@dataclass(frozen=True, eq=False)
+class Look:
+    """What a radar's SNR at a target owes to the surface under the signal and to the target's aspect.
+
+    The radar at ``(x_m, y_m)`` on the grid, its antenna ``antenna_amsl_m`` and the ground under it
+    ``ground_amsl_m`` above sea level. Compared by identity, as :class:`Coverage` (the worlds of a study
+    share one per inputs).
+    """
+
+    model: RadarModel
+    env: Environment
+    x_m: float
+    y_m: float
+    antenna_amsl_m: float
+    ground_amsl_m: float
+
+    def at(
+        self, positions_m: FloatArray, headings: FloatArray, ground_amsl_m: FloatArray
+    ) -> tuple[FloatArray, NDArray[np.int8]]:
+        """For targets at ``positions_m`` ``(n, 3)`` flying along ``headings`` ``(n, 3)`` over ground at
+        ``ground_amsl_m`` ``(n,)``: the loss (dB) to subtract from the free-space SNR
+        (:meth:`iadsim.sensors.RadarModel.terrain_loss_db`, ground range the distance in the grid's plane)
+        and the aspect index (:func:`iadsim.sensors.aspect_index`)."""
+        p = np.asarray(positions_m, dtype=np.float64)
+        ground = np.hypot(p[:, 0] - self.x_m, p[:, 1] - self.y_m)
+        loss = self.model.terrain_loss_db(
+            ground, self.antenna_amsl_m, self.ground_amsl_m, p[:, 2], ground_amsl_m, self.env
+        )
+        to_radar = np.array([self.x_m, self.y_m, self.antenna_amsl_m]) - p
+        return np.asarray(loss, dtype=np.float64), aspect_index(headings, to_radar)
 
 
 @dataclass(frozen=True, eq=False)

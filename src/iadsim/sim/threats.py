@@ -33,6 +33,8 @@ class Threats:
     route_alt: list[FloatArray] = field(default_factory=list)
     route_agl: list[NDArray[np.bool_]] = field(default_factory=list)
     route_s: list[FloatArray] = field(default_factory=list)
+    #: per radar band: ``(n, 3)`` RCS (m²) of each threat nose-on, beam-on and tail-on
+    rcs_by_band: dict[str, FloatArray] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -44,12 +46,19 @@ class Threats:
         return np.array([self.route_s[r][-1] for r in self.raid])
 
     def with_types(self, scenario: Scenario, types: Mapping[str, ThreatType]) -> Threats:
-        """A copy with the RCS, Swerling case and speed of each threat from ``types`` (a raid's own speed
-        first); the routes are shared."""
+        """A copy with the RCS (nominal, and by band and aspect), Swerling case and speed of each threat from
+        ``types`` (a raid's own speed first); the routes are shared."""
         t = copy.copy(self)
         raid_speed = [r.speed_mps for r in scenario.raids]
         t.rcs_m2 = np.array([types[tid].rcs_m2 for tid in self.target_id], dtype=float)
         t.swerling = np.array([types[tid].swerling for tid in self.target_id], dtype=np.int64)
+        bands = {band for tt in types.values() for band in tt.rcs_by_band}
+        t.rcs_by_band = {
+            band: np.array([types[tid].rcs_by_band[band] for tid in self.target_id], dtype=float).reshape(
+                -1, 3
+            )
+            for band in sorted(bands)
+        }
         t.speed_mps = np.array(
             [raid_speed[r] or types[tid].speed_mps for r, tid in zip(self.raid, self.target_id, strict=True)],
             dtype=float,

@@ -1,6 +1,7 @@
 """What does not change between the runs of a world, step by step: where every threat is at every time
-step, and which threats a radar's geometry lets it see (line of sight over its floor, instrumented range,
-elevation limits, azimuth sector) at what slant range.
+step, which threats a radar's geometry lets it see (line of sight over its floor, instrumented range,
+elevation limits, azimuth sector) at what slant range, and what the surface takes from its signal at each
+(multipath, diffraction, clutter) with the aspect under which it sees each.
 
 Threats fly fixed routes at fixed speeds from fixed launch times, so their positions depend on the step
 alone; what a run changes (a threat killed, a detection drawn) is applied on top. Steps are computed in
@@ -18,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iadsim.sim.plan import BLOCK_STEPS  # steps computed together
-from iadsim.sim.sensing import Coverage
+from iadsim.sim.sensing import Coverage, Look
 from iadsim.sim.threats import Threats
 from iadsim.terrain.grid import Grid, sample_bilinear
 
@@ -66,6 +67,7 @@ class Timeline:
         self.arrivals = _by_step(self.arrival_step)
         self._positions: dict[int, FloatArray] = {}
         self._geometry: dict[tuple[Coverage, int], tuple[BoolArray, FloatArray]] = {}
+        self._signal: dict[tuple[Look, int], tuple[FloatArray, NDArray[np.int8]]] = {}
         self._lock = threading.RLock()
 
     def __getstate__(self) -> dict[str, object]:
@@ -111,25 +113,29 @@ class Timeline:
         with self._lock:
             if b in self._positions:
                 return self._positions[b]
-            th = self._threats
-            steps = np.arange(b * BLOCK_STEPS, (b + 1) * BLOCK_STEPS)
-            t = self._t(steps)[:, None]
-            s = np.clip(th.speed_mps * (t - th.launch_s), 0.0, self._length)  # (B, n)
-            out = np.zeros((*s.shape, 3))
-            for r in range(len(th.route_s)):
-                cols = np.flatnonzero(th.raid == r)
-                if cols.size == 0:
-                    continue
-                rs = th.route_s[r]
-                si = s[:, cols].ravel()
-                x = np.interp(si, rs, th.route_x[r])
-                y = np.interp(si, rs, th.route_y[r])
-                alt = np.interp(si, rs, th.route_alt[r])
-                agl = th.route_agl[r][np.clip(np.searchsorted(rs, si, side="right") - 1, 0, len(rs) - 1)]
-                z = np.where(agl, sample_bilinear(self._terrain, x, y) + alt, alt)
-                out[:, cols] = np.stack([x, y, z], axis=1).reshape(len(steps), cols.size, 3)
+            out = self._positions_at(np.arange(b * BLOCK_STEPS, (b + 1) * BLOCK_STEPS))
             self._positions[b] = out
             return out
+
+    def _positions_at(self, steps: NDArray[np.int64]) -> FloatArray:
+        """``(len(steps), n, 3)`` positions of every threat at ``steps``."""
+        th = self._threats
+        t = self._t(steps)[:, None]
+        s = np.clip(th.speed_mps * (t - th.launch_s), 0.0, self._length)  # (B, n)
+        out = np.zeros((*s.shape, 3))
+        for r in range(len(th.route_s)):
+            cols = np.flatnonzero(th.raid == r)
+            if cols.size == 0:
+                continue
+            rs = th.route_s[r]
+            si = s[:, cols].ravel()
+            x = np.interp(si, rs, th.route_x[r])
+            y = np.interp(si, rs, th.route_y[r])
+            alt = np.interp(si, rs, th.route_alt[r])
+            agl = th.route_agl[r][np.clip(np.searchsorted(rs, si, side="right") - 1, 0, len(rs) - 1)]
+            z = np.where(agl, sample_bilinear(self._terrain, x, y) + alt, alt)
+            out[:, cols] = np.stack([x, y, z], axis=1).reshape(len(steps), cols.size, 3)
+        return out
 
     # -------------------------------------------------------------------------------------- geometry
     def geometry(self, coverage: Coverage, step: int) -> tuple[BoolArray, FloatArray]:
@@ -151,6 +157,33 @@ class Timeline:
             ok, slant = coverage.visible(pos)
             shape = (BLOCK_STEPS, self._threats.count)
             self._geometry[(coverage, b)] = out = (ok.reshape(shape), slant.reshape(shape))
+            return out
+
+    # ---------------------------------------------------------------------------------------- signal
+    def signal(self, look: Look, step: int) -> tuple[FloatArray, NDArray[np.int8]]:
+        """What the surface takes from a radar's free-space SNR at each threat at ``step`` (dB) and the
+        aspect under which the radar sees it (0 nose, 1 beam, 2 tail): :meth:`iadsim.sim.sensing.Look.at`
+        with each threat's heading from its positions at this step and the next."""
+        key = (look, step // BLOCK_STEPS)
+        block = self._signal.get(key)
+        if block is None:
+            block = self._block_signal(*key)
+        i = step % BLOCK_STEPS
+        return block[0][i], block[1][i]
+
+    def _block_signal(self, look: Look, b: int) -> tuple[FloatArray, NDArray[np.int8]]:
+        pos = self._block_positions(b)
+        with self._lock:
+            found = self._signal.get((look, b))
+            if found is not None:
+                return found
+            after = self._positions_at(np.array([(b + 1) * BLOCK_STEPS]))
+            heading = np.diff(np.concatenate([pos, after]), axis=0)
+            flat = pos.reshape(-1, 3)
+            ground = sample_bilinear(self._terrain, flat[:, 0], flat[:, 1])
+            loss, aspect = look.at(flat, heading.reshape(-1, 3), ground)
+            shape = (BLOCK_STEPS, self._threats.count)
+            self._signal[(look, b)] = out = (loss.reshape(shape), aspect.reshape(shape))
             return out
 
 

@@ -42,7 +42,7 @@ from iadsim.sim.plan import DemandError as DemandError  # (planning lives in iad
 from iadsim.sim.plan import WorldPlan as WorldPlan
 from iadsim.sim.plan import blamed_on, check_demand, plan_of
 from iadsim.sim.plan import plan_world as plan_world
-from iadsim.sim.sensing import Coverage, ScanCoverage
+from iadsim.sim.sensing import Coverage, Look, ScanCoverage
 from iadsim.sim.threats import Threats
 from iadsim.sim.timeline import Timeline
 from iadsim.terrain import Terrain, open_terrain
@@ -70,6 +70,7 @@ class RadarSite:
     antenna_amsl_m: float
     coverage: Coverage
     scan: ScanCoverage
+    look: Look
 
     @property
     def label(self) -> str:
@@ -166,11 +167,13 @@ class Battalion:
 
 class _Shared:
     """What the worlds of one scenario (a world and its copies with other figures) share: radar floors by
-    (position, antenna height, range), coverages by their inputs, timelines by the threats' speeds."""
+    (position, antenna height, range), coverages and looks by their inputs, timelines by the threats'
+    speeds."""
 
     def __init__(self) -> None:
         self.floors: dict[tuple[float, ...], tuple[NDArray[np.float32], int, int, float]] = {}
         self.coverages: dict[tuple[float, ...], Coverage] = {}
+        self.looks: dict[tuple[object, ...], Look] = {}
         self.timelines: dict[bytes, Timeline] = {}
         self.points: dict[tuple[float, float], tuple[float, float]] = {}
         self.lock = threading.RLock()
@@ -333,7 +336,13 @@ class World:
                     ),
                 )
         scan = ScanCoverage.of(cov, model.snr_1m2_at_1m_db, model.pfa, model.reference_swerling, MISS_PD)
-        return RadarSite(p, x, y, antenna, cov, scan)
+        env = self.deployment.environment
+        lkey = (x, y, antenna, model.mast_height_m, model, env)
+        with shared.lock:
+            look = shared.looks.get(lkey)
+            if look is None:
+                look = shared.looks[lkey] = Look(model, env, x, y, antenna, antenna - model.mast_height_m)
+        return RadarSite(p, x, y, antenna, cov, scan, look)
 
 
 def _route(

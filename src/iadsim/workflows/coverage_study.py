@@ -134,6 +134,7 @@ def run_coverage(
     terrain: Terrain | None = None,
     progress: Callable[[str], None] | None = None,
     cases: Sequence[tuple[str, Altitude]] | None = None,
+    aspect: str = "nose",
 ) -> CoverageResult:
     """Detection and engagement coverage of the scenario's units; writes GeoTIFF, GeoJSON, KML and PNG.
 
@@ -143,7 +144,9 @@ def run_coverage(
     terrain's resolution / 2, at least 100 m). Each radar's floor is computed once with its own mast
     height; detection is single-look Pd >= ``coverage.pd`` within line of sight and elevation limits
     (:mod:`.maps`); engagement is the battalion radar's detection within its missiles' envelope. Areas
-    are true ellipsoidal km² (:mod:`.areas`); the ring is each unit's advertised range around it.
+    are true ellipsoidal km² (:mod:`.areas`); the ring is each unit's advertised range around it. The
+    scenario's ``environment`` (surface, multipath, clutter) applies as in the engine; each radar sees the
+    target's RCS in its own band from ``aspect`` (``nose``: every target heads for the radar).
     """
     from iadsim.coverage.areas import area_by_country, area_km2
     from iadsim.coverage.export import mask_to_polygons, write_geojson, write_kml
@@ -234,7 +237,10 @@ def run_coverage(
 
     rows: list[AreaRow] = []
     features = []
-    subtitle = f"single-look Pd ≥ {spec.pd:g}; {terrain.identity}; k = {spec.k:.4g}"
+    subtitle = (
+        f"single-look Pd ≥ {spec.pd:g}, {aspect}-on; {terrain.identity}; k = {spec.k:.4g}; "
+        f"surface: {dep.environment.describe()}"
+    )
     for tid, alts in by_target.items():
         tgt = catalog.target(tid)
         sw = int(tgt.swerling.value)
@@ -243,7 +249,15 @@ def run_coverage(
             say(f"coverage against {tgt.id} at {alt.label()}")
             det = [
                 detection_coverage(
-                    full[s], models[s], tgt.rcs_m2.value, sw, alt.metres, alt.reference, spec.pd, facing[s]
+                    full[s],
+                    models[s],
+                    tgt.rcs(models[s].band, aspect)[1].value,
+                    sw,
+                    alt.metres,
+                    alt.reference,
+                    spec.pd,
+                    facing[s],
+                    dep.environment,
                 )
                 for s in sites
             ]
@@ -252,13 +266,14 @@ def run_coverage(
                     full[s],
                     models[s],
                     guided[s],
-                    tgt.rcs_m2.value,
+                    tgt.rcs(models[s].band, aspect)[1].value,
                     sw,
                     alt.metres,
                     alt.reference,
                     spec.pd,
                     tgt.target_class,
                     facing[s],
+                    dep.environment,
                 )
                 for s in sites
                 if guided[s]
