@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "catalog": ("catalog", "app"),
     "coverage": ("coverage", "app"),
     "radar": ("radar", "radar"),
+    "validate-radar": ("radar", "validate_radar"),
     "demo": ("demo", "demo"),
     "validate": ("scenario", "validate"),
     "scenarios": ("scenario", "scenarios"),
@@ -43,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 _ORDER = {name: i for i, name in enumerate(COMMANDS)}
 #: Commands that read a few files and print (and the help, ``None``): they run with the garbage collector
 #: off and their objects frozen at exit (:mod:`iadsim.cli._startup`).
-SHORT_COMMANDS = frozenset({None, "catalog", "validate", "scenarios", "radar"})
+SHORT_COMMANDS = frozenset({None, "catalog", "validate", "scenarios", "radar", "validate-radar"})
 _registered: set[str] = set()
 
 

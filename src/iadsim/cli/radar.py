@@ -1,4 +1,5 @@
-"""``iadsim radar``: detection range and Pd against range for a catalog radar."""
+"""``iadsim radar``: detection range and Pd against range for a catalog radar; ``iadsim validate-radar``:
+the radar model against published range-vs-altitude tables."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from iadsim._atomic import inputs
 from iadsim.cli._common import JsonOption, console, get_catalog, in_range, input_files, km, print_json
 from iadsim.errors import InputError
 from iadsim.limits import K_RANGE, PD_RANGE
@@ -143,7 +145,7 @@ def radar(
         ]
         if not env.free_space:
             curves.append((f"over {env.describe()}", model.vertical_coverage(rows[0].rcs_m2, sw, pd, env)))
-        from iadsim._atomic import atomic_path, inputs
+        from iadsim._atomic import atomic_path
 
         with inputs(input_files()), atomic_path(png) as tmp:
             blake_chart(
@@ -237,3 +239,92 @@ def radar(
     console.print(pd_table)
     if png is not None:
         console.print(f"Blake chart written to {png}")
+
+
+def validate_radar(
+    tables: Annotated[
+        list[Path], typer.Argument(metavar="TABLE.yaml...", help="Published range-vs-altitude tables.")
+    ],
+    multipath: Annotated[
+        bool,
+        typer.Option("--multipath/--no-multipath", help="Model the surface's reflection and diffraction."),
+    ] = True,
+    clutter: Annotated[
+        bool, typer.Option("--clutter/--no-clutter", help="Model the surface's clutter.")
+    ] = True,
+    json_: JsonOption = False,
+) -> None:
+    """Check the radar model against published range-vs-altitude tables (brochures quoted in open sources).
+
+    Each table's radar is calibrated on one of its points, then predicts the others twice: in free space up
+    to the smooth earth's horizon, and over the table's surface with multipath, diffraction and clutter.
+    The errors are printed by regime (free space, interference, intermediate, diffraction) and for the
+    low-altitude points (1,000 m and below).
+    """
+    from iadsim.sensors import Environment
+    from iadsim.workflows.radar_validation import (
+        LOW_ALTITUDE_M,
+        REGIMES,
+        mean_abs,
+        read_table,
+        validate_table,
+    )
+
+    cat = get_catalog()
+    with inputs(input_files(*tables)):
+        results = [
+            validate_table(read_table(p), cat, Environment(multipath=multipath, clutter=clutter), str(p))
+            for p in tables
+        ]
+    predicted = [p for r in results for p in r.points if not p.calibration]
+    low = [p for r in results for p in r.low_altitude()]
+    summary: dict[str, dict[str, float | int]] = {}
+    for regime in REGIMES:
+        pts = [p for p in predicted if p.regime == regime]
+        if pts:
+            summary[regime] = {
+                "points": len(pts),
+                "free_space": mean_abs([p.free_space_error for p in pts]),
+                "surface": mean_abs([p.surface_error for p in pts]),
+            }
+    summary["low altitude"] = {
+        "points": len(low),
+        "free_space": mean_abs([p.free_space_error for p in low]),
+        "surface": mean_abs([p.surface_error for p in low]),
+    }
+    if json_:
+        print_json({"tables": [r.as_dict() for r in results], "mean_abs_error": summary})
+        return
+    for r in results:
+        table = Table(title=f"{r.radar} over {r.surface}\n{r.source}", title_justify="left")
+        for col in (
+            "altitude (m)",
+            "RCS (m²)",
+            "published (km)",
+            "free space (km)",
+            "error",
+            "surface (km)",
+            "error",
+            "regime",
+        ):
+            table.add_column(col, justify="right")
+        for p in r.points:
+            mark = " (calibration)" if p.calibration else ""
+            table.add_row(
+                f"{p.altitude_m:g}",
+                f"{p.rcs_m2:g}",
+                km(p.published_m),
+                km(p.free_space_m),
+                f"{100 * p.free_space_error:+.0f}%",
+                km(p.surface_m),
+                f"{100 * p.surface_error:+.0f}%",
+                p.regime + mark,
+            )
+        console.print(table)
+    out = Table(title="mean absolute error of the predicted points")
+    for col in ("points", "n", "free space model", "over the surface"):
+        out.add_column(col, justify="right")
+    for name, s in summary.items():
+        label = f"{name} (≤ {LOW_ALTITUDE_M:g} m)" if name == "low altitude" else name
+        out.add_row(label, str(s["points"]), f"{100 * s['free_space']:.0f}%", f"{100 * s['surface']:.0f}%")
+    console.print(out)
