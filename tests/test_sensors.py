@@ -138,3 +138,20 @@ def test_radar_frequency_from_its_band() -> None:
     assert _model("92n6e").band == "X"
     assert _model("92n6e").frequency_hz == pytest.approx(math.sqrt(8e9 * 12e9))  # no frequency given
     assert _model("91n6e").frequency_hz == pytest.approx(cat.radar("91n6e").frequency_hz.value)  # type: ignore[union-attr]
+
+
+def test_the_readme_figures_of_the_f35_and_the_f16() -> None:
+    # README, "How the radars are modelled": over farmland at 10 km, the 91N6E detects the F-35A at 134 km
+    # nose-on and 234 km beam-on, the 92N6E at 41 and 74 km; the F-16C at 401 and 185 km nose-on.
+    cat = default_catalog()
+    env = Environment(surface=_surface("farmland"))
+
+    def km(radar: str, target: str, aspect: str) -> int:
+        m = _model(radar)
+        t = cat.target(target)
+        rcs = t.rcs(m.band, aspect)[1].value
+        return round(m.detection_range_m(rcs, int(t.swerling.value), 0.5, 10_000.0, env) / 1e3)
+
+    assert (km("91n6e", "f-35a", "nose"), km("91n6e", "f-35a", "beam")) == (134, 234)
+    assert (km("92n6e", "f-35a", "nose"), km("92n6e", "f-35a", "beam")) == (41, 74)
+    assert (km("91n6e", "f-16c", "nose"), km("92n6e", "f-16c", "nose")) == (401, 185)

@@ -235,12 +235,25 @@ def map_(
         float | None, typer.Option(help="Single-look detection probability defining coverage.")
     ] = None,
     k: Annotated[float | None, typer.Option(help="Effective earth radius factor.")] = None,
+    surface: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ID",
+            help="Surface under the signal (catalog surface id, or 'none' for free space); default: the "
+            "scenario's, else farmland.",
+        ),
+    ] = None,
+    aspect: Annotated[
+        str, typer.Option(help="Aspect the targets show the radars: nose (heading for them), beam or tail.")
+    ] = "nose",
     json_: JsonOption = False,
 ) -> None:
     """Detection and engagement coverage of catalog systems against catalog targets at given altitudes.
 
     Writes floors and coverage as GeoTIFF, polygons as GeoJSON and KML, PNG maps, and prints the ring vs
     real table: the advertised ring's area against the area actually covered, per target and altitude.
+    Detection is over the --surface (multipath, diffraction, clutter), each radar seeing the RCS the target
+    shows in its band from the --aspect.
     """
     from iadsim._atomic import inputs
     from iadsim.cli._common import get_catalog
@@ -286,6 +299,15 @@ def map_(
         updates["cell_m"] = cell_m
     if updates:
         sc = sc.model_copy(update={"coverage": CoverageSpec(**{**sc.coverage.model_dump(), **updates})})
+    from iadsim.catalog import ASPECTS
+    from iadsim.scenario import FREE_SPACE_SURFACE
+
+    if aspect not in ASPECTS:
+        raise InputError(f"--aspect: must be one of {', '.join(ASPECTS)}, got {aspect!r}")
+    if surface is not None:
+        if surface != FREE_SPACE_SURFACE:
+            cat.surface(surface)
+        sc = sc.model_copy(update={"environment": sc.environment.model_copy(update={"surface": surface})})
     alts = None
     if altitude:
         for a in altitude:
@@ -303,7 +325,9 @@ def map_(
         inputs(input_files(sc.source, terrain or sc.terrain)),
         console.status("computing coverage...") as status,
     ):
-        result = run_coverage(sc, cat, out, target, alts, ter, progress=lambda m: status.update(m))
+        result = run_coverage(
+            sc, cat, out, target, alts, ter, progress=lambda m: status.update(m), aspect=aspect
+        )
     if json_:
         print_json(result.as_dict())
         return

@@ -95,6 +95,11 @@ class ReportInputs:
     detection_csv: Path | None = None
     detection_png: Path | None = None
     blake_pngs: list[Path] = field(default_factory=list)
+    surface_csv: Path | None = None
+    surface_png: Path | None = None
+    signatures_csv: Path | None = None
+    signatures_png: Path | None = None
+    free_space_pngs: list[Path] = field(default_factory=list)
     saturation_csv: Path | None = None
     saturation_png: Path | None = None
     coverage_json: Path | None = None
@@ -109,12 +114,18 @@ class ReportInputs:
             self.assumptions_csv,
             self.detection_csv,
             self.detection_png,
+            self.surface_csv,
+            self.surface_png,
+            self.signatures_csv,
+            self.signatures_png,
             self.saturation_csv,
             self.saturation_png,
             self.coverage_json,
         ]
         out = [p for p in single if p is not None]
-        out += self.blake_pngs + self.coverage_pngs + self.coverage_vectors + self.stores
+        out += (
+            self.blake_pngs + self.free_space_pngs + self.coverage_pngs + self.coverage_vectors + self.stores
+        )
         return sorted(set(out))
 
 
@@ -551,9 +562,91 @@ def _coverage(ctx: _Context) -> str:
         body += "<h3>Vertical coverage</h3>" + _png_figure(
             p, f"Vertical coverage (Blake chart) of the {ctx.name(radar)} over a 4/3 earth"
         )
+    body += _near_the_ground(ctx)
     if not body:
         body = _note("No coverage results in this input (run `iadsim demo` or `iadsim coverage map`).")
     return _section("coverage", "Coverage", body)
+
+
+def _near_the_ground(ctx: _Context) -> str:
+    """The surface's effect near the ground and the targets' signatures by band and aspect."""
+    inputs = ctx.inputs
+    body = ""
+    if inputs.surface_png or inputs.surface_csv:
+        body += "<h3>Near the ground: multipath, diffraction and clutter</h3>"
+    if inputs.surface_png:
+        body += _png_figure(
+            inputs.surface_png,
+            "Detection range near the ground in free space (up to the smooth earth's horizon) and over a "
+            "surface: the reflected ray cancels the direct one near grazing, diffraction reaches a little "
+            "beyond the horizon, clutter competes in the same range cell",
+        )
+    if inputs.surface_csv:
+        rows = _read_csv(inputs.surface_csv)
+        surfaces = (
+            [
+                k.removesuffix("_m")
+                for k in rows[0]
+                if k.endswith("_m") and k not in ("altitude_m", "free_space_m")
+            ]
+            if rows
+            else []
+        )
+        body += _table(
+            [
+                "radar",
+                "target",
+                "altitude m",
+                "RCS m²",
+                "free space, km",
+                *(f"over {s}, km" for s in surfaces),
+            ],
+            [
+                [
+                    _e(ctx.name(r["radar"])),
+                    _e(ctx.name(r["target"])),
+                    _num(float(r["altitude_m"]), ",.0f"),
+                    _num(float(r["rcs_m2"]), ".3g"),
+                    _num(float(r["free_space_m"]) / 1e3, ",.0f"),
+                    *(_num(float(r[f"{s}_m"]) / 1e3, ",.0f") for s in surfaces),
+                ]
+                for r in rows
+            ],
+            "Detection range at single-look Pd 0.5, nose-on",
+            numeric=tuple(range(2, 5 + len(surfaces))),
+        )
+    for p in inputs.free_space_pngs:
+        body += _png_figure(
+            p, "The same coverage computed in free space (no surface), for comparison with the map above"
+        )
+    if inputs.signatures_png or inputs.signatures_csv:
+        body += "<h3>Signatures by radar band and aspect</h3>"
+    if inputs.signatures_png:
+        body += _png_figure(
+            inputs.signatures_png,
+            "Detection range by aspect: each radar sees the RCS the catalog gives for its band "
+            "(the F-35A's figures are disputed estimates, listed with their sources under Assumptions)",
+        )
+    if inputs.signatures_csv:
+        rows = _read_csv(inputs.signatures_csv)
+        body += _table(
+            ["target", "radar", "band", "aspect", "RCS m²", "altitude m", "detection, km"],
+            [
+                [
+                    _e(ctx.name(r["target"])),
+                    _e(ctx.name(r["radar"])),
+                    _e(r["band"]),
+                    _e(r["aspect"]),
+                    _num(float(r["rcs_m2"]), ".3g"),
+                    _num(float(r["altitude_m"]), ",.0f"),
+                    _num(float(r["detection_m"]) / 1e3, ",.0f"),
+                ]
+                for r in rows
+            ],
+            "Detection range at single-look Pd 0.5 by band and aspect",
+            numeric=(4, 5, 6),
+        )
+    return body
 
 
 def _detection_table(ctx: _Context) -> str:

@@ -153,3 +153,33 @@ def saturation_chart(path: Path, rows: Sequence[Any], title: str) -> Path:
     fig.tight_layout()
     fig.savefig(path)
     return path
+
+
+def grouped_bars(
+    path: Path,
+    title: str,
+    categories: Sequence[str],
+    series: dict[str, Sequence[float]],
+    xlabel: str,
+    note: str = "",
+) -> Path:
+    """Horizontal bars, one group per category (top to bottom) and one bar per series within it."""
+    n, m = len(categories), len(series)
+    fig = _figure(figsize=(10, 1.2 + 0.32 * n * m + 0.25 * n), dpi=110)
+    ax = fig.subplots()
+    height = 0.8 / max(m, 1)
+    y = np.arange(n)[::-1].astype(float)
+    for j, (label, values) in enumerate(series.items()):
+        pos = y + 0.4 - height * (j + 0.5)
+        bars = ax.barh(pos, np.asarray(values, dtype=float), height=height, label=label)
+        ax.bar_label(bars, fmt="%.0f", fontsize=7, padding=2)
+    ax.set_yticks(y, list(categories))
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title, fontsize=10)
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=7, color="0.4")
+    fig.tight_layout(rect=(0, 0.03 if note else 0, 1, 1))
+    fig.savefig(path)
+    return path

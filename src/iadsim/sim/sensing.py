@@ -59,8 +59,8 @@ class Look:
     """What a radar's SNR at a target owes to the surface under the signal and to the target's aspect.
 
     The radar at ``(x_m, y_m)`` on the grid, its antenna ``antenna_amsl_m`` and the ground under it
-    ``ground_amsl_m`` above sea level. Compared by identity, as :class:`Coverage` (the worlds of a study
-    share one per inputs).
+    ``ground_amsl_m`` above sea level; ``coverage`` is where it sees (the loss is needed only there).
+    Compared by identity, as :class:`Coverage` (the worlds of a study share one per inputs).
     """
 
     model: RadarModel
@@ -69,21 +69,30 @@ class Look:
     y_m: float
     antenna_amsl_m: float
     ground_amsl_m: float
+    coverage: Coverage
 
-    def at(
-        self, positions_m: FloatArray, headings: FloatArray, ground_amsl_m: FloatArray
-    ) -> tuple[FloatArray, NDArray[np.int8]]:
-        """For targets at ``positions_m`` ``(n, 3)`` flying along ``headings`` ``(n, 3)`` over ground at
-        ``ground_amsl_m`` ``(n,)``: the loss (dB) to subtract from the free-space SNR
-        (:meth:`iadsim.sensors.RadarModel.terrain_loss_db`, ground range the distance in the grid's plane)
-        and the aspect index (:func:`iadsim.sensors.aspect_index`)."""
+    def loss_db(self, positions_m: FloatArray, ground_amsl_m: FloatArray) -> FloatArray:
+        """What the surface takes from the free-space SNR (dB) at targets at ``positions_m`` ``(n, 3)``
+        over ground at ``ground_amsl_m`` ``(n,)``: :meth:`iadsim.sensors.RadarModel.terrain_loss_db`, the
+        ground range being the distance in the grid's plane."""
         p = np.asarray(positions_m, dtype=np.float64)
         ground = np.hypot(p[:, 0] - self.x_m, p[:, 1] - self.y_m)
         loss = self.model.terrain_loss_db(
             ground, self.antenna_amsl_m, self.ground_amsl_m, p[:, 2], ground_amsl_m, self.env
         )
-        to_radar = np.array([self.x_m, self.y_m, self.antenna_amsl_m]) - p
-        return np.asarray(loss, dtype=np.float64), aspect_index(headings, to_radar)
+        return np.asarray(loss, dtype=np.float64)
+
+    def aspects(self, positions_m: FloatArray, headings: FloatArray) -> NDArray[np.int8]:
+        """Aspect index of targets at ``positions_m`` flying along ``headings`` (both ``(n, 3)``;
+        :func:`iadsim.sensors.aspect_index`)."""
+        to_radar = np.array([self.x_m, self.y_m, self.antenna_amsl_m]) - np.asarray(positions_m)
+        return aspect_index(headings, to_radar)
+
+    def at(
+        self, positions_m: FloatArray, headings: FloatArray, ground_amsl_m: FloatArray
+    ) -> tuple[FloatArray, NDArray[np.int8]]:
+        """:meth:`loss_db` and :meth:`aspects` together."""
+        return self.loss_db(positions_m, ground_amsl_m), self.aspects(positions_m, headings)
 
 
 @dataclass(frozen=True, eq=False)

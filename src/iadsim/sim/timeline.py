@@ -68,6 +68,8 @@ class Timeline:
         self._positions: dict[int, FloatArray] = {}
         self._geometry: dict[tuple[Coverage, int], tuple[BoolArray, FloatArray]] = {}
         self._signal: dict[tuple[Look, int], tuple[FloatArray, NDArray[np.int8]]] = {}
+        self._aspects: dict[tuple[float, float, float, int], NDArray[np.int8]] = {}
+        self._motion: dict[int, tuple[FloatArray, FloatArray]] = {}
         self._lock = threading.RLock()
 
     def __getstate__(self) -> dict[str, object]:
@@ -161,9 +163,10 @@ class Timeline:
 
     # ---------------------------------------------------------------------------------------- signal
     def signal(self, look: Look, step: int) -> tuple[FloatArray, NDArray[np.int8]]:
-        """What the surface takes from a radar's free-space SNR at each threat at ``step`` (dB) and the
-        aspect under which the radar sees it (0 nose, 1 beam, 2 tail): :meth:`iadsim.sim.sensing.Look.at`
-        with each threat's heading from its positions at this step and the next."""
+        """What the surface takes from a radar's free-space SNR at each threat at ``step`` (dB; 0 where
+        the radar does not see it: :meth:`geometry`) and the aspect under which the radar sees it (0 nose,
+        1 beam, 2 tail): :meth:`iadsim.sim.sensing.Look.at` with each threat's heading from its positions
+        at this step and the next."""
         key = (look, step // BLOCK_STEPS)
         block = self._signal.get(key)
         if block is None:
@@ -173,18 +176,37 @@ class Timeline:
 
     def _block_signal(self, look: Look, b: int) -> tuple[FloatArray, NDArray[np.int8]]:
         pos = self._block_positions(b)
+        seen = self._block_geometry(look.coverage, b)[0].ravel()
         with self._lock:
             found = self._signal.get((look, b))
             if found is not None:
                 return found
-            after = self._positions_at(np.array([(b + 1) * BLOCK_STEPS]))
-            heading = np.diff(np.concatenate([pos, after]), axis=0)
             flat = pos.reshape(-1, 3)
-            ground = sample_bilinear(self._terrain, flat[:, 0], flat[:, 1])
-            loss, aspect = look.at(flat, heading.reshape(-1, 3), ground)
+            heading, ground = self._block_motion(b)
+            loss = np.zeros(len(flat))  # needed only where the radar sees
+            if seen.any():
+                loss[seen] = look.loss_db(flat[seen], ground[seen])
+            # the aspect depends on where the radar stands, not on its figures: shared by the looks from there
+            akey = (look.x_m, look.y_m, look.antenna_amsl_m, b)
+            aspect = self._aspects.get(akey)
+            if aspect is None:
+                aspect = self._aspects[akey] = look.aspects(flat, heading)
             shape = (BLOCK_STEPS, self._threats.count)
             self._signal[(look, b)] = out = (loss.reshape(shape), aspect.reshape(shape))
             return out
+
+    def _block_motion(self, b: int) -> tuple[FloatArray, FloatArray]:
+        """``(BLOCK_STEPS * n, 3)`` heading of every threat (its displacement to the next step) and
+        ``(BLOCK_STEPS * n,)`` the ground height under it (m), for block ``b``."""
+        with self._lock:
+            found = self._motion.get(b)
+            if found is None:
+                pos = self._block_positions(b)
+                after = self._positions_at(np.array([(b + 1) * BLOCK_STEPS]))
+                heading = np.diff(np.concatenate([pos, after]), axis=0).reshape(-1, 3)
+                flat = pos.reshape(-1, 3)
+                found = self._motion[b] = (heading, sample_bilinear(self._terrain, flat[:, 0], flat[:, 1]))
+            return found
 
 
 def _by_step(steps: NDArray[np.int64]) -> dict[int, NDArray[np.int64]]:

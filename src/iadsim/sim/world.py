@@ -337,11 +337,13 @@ class World:
                 )
         scan = ScanCoverage.of(cov, model.snr_1m2_at_1m_db, model.pfa, model.reference_swerling, MISS_PD)
         env = self.deployment.environment
-        lkey = (x, y, antenna, model.mast_height_m, model, env)
+        lkey = (cov, model, env)  # (the coverage fixes the position and the antenna)
         with shared.lock:
             look = shared.looks.get(lkey)
             if look is None:
-                look = shared.looks[lkey] = Look(model, env, x, y, antenna, antenna - model.mast_height_m)
+                look = shared.looks[lkey] = Look(
+                    model, env, x, y, antenna, antenna - model.mast_height_m, cov
+                )
         return RadarSite(p, x, y, antenna, cov, scan, look)
 
 

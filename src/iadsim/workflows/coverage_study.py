@@ -148,12 +148,15 @@ def run_coverage(
     scenario's ``environment`` (surface, multipath, clutter) applies as in the engine; each radar sees the
     target's RCS in its own band from ``aspect`` (``nose``: every target heads for the radar).
     """
+    from iadsim.catalog import ASPECTS
     from iadsim.coverage.areas import area_by_country, area_km2
     from iadsim.coverage.export import mask_to_polygons, write_geojson, write_kml
     from iadsim.coverage.raster import write_geotiff
     from iadsim.report.maps import MapLayer, MapRing, MapSite, coverage_map, floor_map
     from iadsim.workflows import layout
 
+    if aspect not in ASPECTS:
+        raise InputError(f"aspect: must be one of {', '.join(ASPECTS)}, got {aspect!r}")
     say = progress or (lambda _msg: None)
     spec = scenario.coverage
     if cases is None:

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from iadsim import physics
 from iadsim._atomic import atomic_path
-from iadsim.catalog import Catalog, default_catalog, figures
-from iadsim.sensors import DetectionRange, RadarModel, detection_range_table
+from iadsim.catalog import ASPECTS, Catalog, default_catalog, figures
+from iadsim.sensors import DetectionRange, Environment, RadarModel, SurfaceModel, detection_range_table
 from iadsim.workflows import layout
 
 if TYPE_CHECKING:
@@ -34,6 +34,18 @@ DEMO_COVERAGE = (
     ("subsonic-cruise-missile", 50.0),
 )
 
+
+#: Near the ground: these targets at this altitude against the S-400's radars, in free space and over these
+#: surfaces (multipath, diffraction and clutter); and the cruise missile's coverage over terrain in free
+#: space beside the one over the scenario's surface.
+SURFACE_TARGETS = ("subsonic-cruise-missile", "f-16c")
+SURFACE_ALTITUDE_M = 50.0
+SURFACES = ("farmland", "sea-calm")
+LOW_RADAR = "96l6e"
+#: Signatures: these targets at this altitude, seen by each S-400 radar in its band from each aspect.
+SIGNATURE_TARGETS = ("f-35a", "f-16c")
+SIGNATURE_ALTITUDE_M = 10000.0
+SIGNATURE_SURFACE = "farmland"
 
 #: The saturation study: cruise-missile raids of these sizes against one and two battalions.
 SATURATION_SIZES = (8, 16, 32, 64)
@@ -83,8 +95,12 @@ def run_demo(
        the free-space range at single-look Pd 0.5 and the radar horizon to the target altitude (CSV, PNG).
     2. With ``coverage``: the regiment of the built-in scenario ``ankara-s400`` over the embedded GLOBE
        terrain: radar floor, detection and engagement coverage of an F-16C at 50 m, 1 km and 10 km, an
-       F-35A at 10 km and a cruise missile at 50 m above ground, the ring vs real table and the maps, in
-       ``out_dir / "coverage"``.
+       F-35A at 10 km and a cruise missile at 50 m above ground over the scenario's surface, the ring vs
+       real table and the maps, in ``out_dir / "coverage"``; the cruise missile again in free space, in
+       ``out_dir / "coverage-free-space"``.
+    Between the two: near the ground, the S-400's radars against a cruise missile and an F-16C at 50 m in
+    free space and over farmland and a calm sea (``surface-effects.csv/png``, the 96L6E's vertical coverage
+    with lobing); and the F-35A beside the F-16C at 10 km, by radar band and aspect (``signatures.csv/png``).
     Finally ``report.html``: everything above in one self-contained page (:mod:`iadsim.workflows.report`).
 
     3. With ``saturation_runs`` > 0: a Monte Carlo saturation study: raids of 8 to 64 cruise missiles
@@ -102,7 +118,9 @@ def run_demo(
     files = [
         _write_csv(out_dir / layout.DETECTION_CSV, rows),
         _write_assumptions(
-            out_dir / layout.ASSUMPTIONS_CSV, cat, [DEMO_SYSTEM, *radar_ids, *(t.id for t in targets)]
+            out_dir / layout.ASSUMPTIONS_CSV,
+            cat,
+            [DEMO_SYSTEM, *radar_ids, *(t.id for t in targets), *SURFACES],
         ),
     ]
     from iadsim.report.plots import blake_chart, detection_range_chart
@@ -136,14 +154,23 @@ def run_demo(
             max_height_km=30.0,
         )
     files.append(blake)
+    files += _surface_and_signatures(cat, radar_ids, out_dir)
     study = None
     if coverage:
-        from iadsim.scenario import Altitude, resolve_scenario
+        from iadsim.scenario import FREE_SPACE_SURFACE, Altitude, resolve_scenario
         from iadsim.workflows.coverage_study import run_coverage
 
         scenario = resolve_scenario(DEMO_SCENARIO, cat)
         cases = [(t, Altitude(agl=a)) for t, a in DEMO_COVERAGE]
         study = run_coverage(scenario, cat, out_dir / layout.COVERAGE_DIR, cases=cases, progress=progress)
+        free_env = scenario.environment.model_copy(update={"surface": FREE_SPACE_SURFACE})
+        run_coverage(
+            scenario.model_copy(update={"environment": free_env}),
+            cat,
+            out_dir / layout.FREE_SPACE_DIR,
+            cases=[(SURFACE_TARGETS[0], Altitude(agl=SURFACE_ALTITUDE_M))],
+            progress=progress,
+        )
     sat = None
     if saturation_runs > 0:
         sat, sat_files = saturation_study(cat, out_dir, saturation_runs, workers, progress)
@@ -156,6 +183,128 @@ def run_demo(
     return DemoResult(
         system=system.name, ring_m=ring_m, pd=DEMO_PD, rows=rows, files=files, coverage=study, saturation=sat
     )
+
+
+def _surface_and_signatures(cat: Catalog, radar_ids: list[str], out_dir: Path) -> list[Path]:
+    """Near the ground and stealth: detection ranges in free space and over :data:`SURFACES` (CSV, PNG),
+    the low-altitude radar's vertical coverage with lobing, and :data:`SIGNATURE_TARGETS` by band and
+    aspect (CSV, PNG)."""
+    from iadsim.report.plots import blake_chart, grouped_bars
+
+    envs = {s: Environment(surface=SurfaceModel.from_catalog(cat.surface(s))) for s in SURFACES}
+    models = {rid: RadarModel.from_catalog(cat.radar(rid)) for rid in radar_ids}
+    surface_rows: list[dict[str, object]] = []
+    for tid in SURFACE_TARGETS:
+        tgt = cat.target(tid)
+        sw = int(tgt.swerling.value)
+        for rid, model in models.items():
+            rcs = tgt.rcs(model.band, "nose")[1].value
+            row: dict[str, object] = {
+                "radar": rid,
+                "target": tid,
+                "altitude_m": SURFACE_ALTITUDE_M,
+                "rcs_m2": rcs,
+                "free_space_m": model.detection_range_m(rcs, sw, DEMO_PD, SURFACE_ALTITUDE_M),
+            }
+            for sid, env in envs.items():
+                row[f"{sid}_m"] = model.detection_range_m(rcs, sw, DEMO_PD, SURFACE_ALTITUDE_M, env)
+            surface_rows.append(row)
+    files = [_write_rows(out_dir / layout.SURFACE_CSV, surface_rows)]
+    with atomic_path(out_dir / layout.SURFACE_PNG) as tmp:
+        grouped_bars(
+            tmp,
+            f"Detection range at {SURFACE_ALTITUDE_M:g} m, nose-on, Pd {DEMO_PD:g}:\nfree space (to the "
+            "horizon) and over a surface (multipath, diffraction, clutter)",
+            [
+                f"{cat.target(str(r['target'])).name}: {cat.radar(str(r['radar'])).name.split(' ')[0]}"
+                for r in surface_rows
+            ],
+            {
+                "free space": [float(str(r["free_space_m"])) / 1e3 for r in surface_rows],
+                **{
+                    f"over {sid}": [float(str(r[f"{sid}_m"])) / 1e3 for r in surface_rows] for sid in SURFACES
+                },
+            },
+            "detection range (km)",
+        )
+    files.append(out_dir / layout.SURFACE_PNG)
+
+    low = models[LOW_RADAR] if LOW_RADAR in models else next(iter(models.values()))
+    cm = cat.target(SURFACE_TARGETS[0])
+    rcs = cm.rcs(low.band, "nose")[1].value
+    sw = int(cm.swerling.value)
+    free = float(low.free_space_range_m(rcs, DEMO_PD, sw))
+    curves = [
+        (
+            "free space",
+            physics.vertical_coverage(free, low.mast_height_m, low.min_elevation_rad, low.max_elevation_rad),
+        ),
+        *((f"over {sid}", low.vertical_coverage(rcs, sw, DEMO_PD, env)) for sid, env in envs.items()),
+    ]
+    blake = out_dir / layout.blake_png(low.id)
+    with atomic_path(blake) as tmp:
+        blake_chart(
+            tmp,
+            f"{low.name}:\nvertical coverage against a {cm.name} ({rcs:g} m²), Pd {DEMO_PD:g}",
+            curves,
+            low.mast_height_m,
+            max_range_km=1.3 * free / 1e3,
+            max_height_km=3.0,
+        )
+    files.append(blake)
+
+    env = Environment(surface=SurfaceModel.from_catalog(cat.surface(SIGNATURE_SURFACE)))
+    signature_rows: list[dict[str, object]] = []
+    for tid in SIGNATURE_TARGETS:
+        tgt = cat.target(tid)
+        sw = int(tgt.swerling.value)
+        for rid, model in models.items():
+            for aspect in ASPECTS:
+                path, fig = tgt.rcs(model.band, aspect)
+                signature_rows.append(
+                    {
+                        "target": tid,
+                        "radar": rid,
+                        "band": model.band,
+                        "aspect": aspect,
+                        "rcs_m2": fig.value,
+                        "rcs_figure": path,
+                        "altitude_m": SIGNATURE_ALTITUDE_M,
+                        "detection_m": model.detection_range_m(
+                            fig.value, sw, DEMO_PD, SIGNATURE_ALTITUDE_M, env
+                        ),
+                    }
+                )
+    files.append(_write_rows(out_dir / layout.SIGNATURES_CSV, signature_rows))
+    groups = list(dict.fromkeys((str(r["target"]), str(r["radar"])) for r in signature_rows))
+    by = {
+        (str(r["target"]), str(r["radar"]), str(r["aspect"])): float(str(r["detection_m"]))
+        for r in signature_rows
+    }
+    with atomic_path(out_dir / layout.SIGNATURES_PNG) as tmp:
+        grouped_bars(
+            tmp,
+            f"Detection range at {SIGNATURE_ALTITUDE_M / 1e3:g} km over {SIGNATURE_SURFACE}, Pd "
+            f"{DEMO_PD:g}, by aspect:\neach radar sees the RCS the catalog gives for its band",
+            [
+                f"{cat.target(t).name}: {cat.radar(r).name.split(' ')[0]} ({models[r].band})"
+                for t, r in groups
+            ],
+            {a: [by[(t, r, a)] / 1e3 for t, r in groups] for a in ASPECTS},
+            "detection range (km)",
+            note="F-35A RCS by band and aspect: disputed estimates (see the assumptions); "
+            "F-16C: one value per aspect for every band",
+        )
+    files.append(out_dir / layout.SIGNATURES_PNG)
+    return files
+
+
+def _write_rows(path: Path, rows: list[dict[str, object]]) -> Path:
+    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 def _cruise_only(scenario: Scenario, start_km: float) -> Scenario:

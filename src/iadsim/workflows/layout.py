@@ -5,11 +5,14 @@ A demo folder (``iadsim demo``)::
 
     assumptions.csv            every catalog figure used, with its sources
     detection-ranges.csv/png   detection range of each radar against each target
-    blake-<radar>.png          Blake chart of the acquisition radar
+    blake-<radar>.png          Blake charts of the acquisition and the low-altitude radars
+    surface-effects.csv/png    detection range near the ground in free space and over two surfaces
+    signatures.csv/png         the F-35A beside the F-16C, by radar band and aspect
     saturation.csv/png         the saturation study's leak fractions with 95% intervals
     saturation.duckdb          its replications (a results file)
     report.html                everything above in one page
     coverage/                  the coverage study, as below
+    coverage-free-space/       the cruise missile's coverage in free space, to set beside coverage/
 
 A coverage folder (``iadsim coverage map``, or ``coverage/`` of a demo folder)::
 
@@ -28,11 +31,16 @@ ASSUMPTIONS_CSV = "assumptions.csv"
 DETECTION_CSV = "detection-ranges.csv"
 DETECTION_PNG = "detection-ranges.png"
 BLAKE_PREFIX = "blake-"
+SURFACE_CSV = "surface-effects.csv"
+SURFACE_PNG = "surface-effects.png"
+SIGNATURES_CSV = "signatures.csv"
+SIGNATURES_PNG = "signatures.png"
 SATURATION_CSV = "saturation.csv"
 SATURATION_PNG = "saturation.png"
 SATURATION_DB = "saturation.duckdb"
 REPORT_HTML = "report.html"
 COVERAGE_DIR = "coverage"
+FREE_SPACE_DIR = "coverage-free-space"
 
 COVERAGE_GEOJSON = "coverage.geojson"
 COVERAGE_KML = "coverage.kml"

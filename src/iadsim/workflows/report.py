@@ -96,6 +96,11 @@ def find_inputs(source: Path, read: bool = True) -> ReportInputs:
     inputs.detection_csv = there(layout.DETECTION_CSV)
     inputs.detection_png = there(layout.DETECTION_PNG)
     inputs.blake_pngs = sorted(folder.glob(f"{layout.BLAKE_PREFIX}*.png"))
+    inputs.surface_csv = there(layout.SURFACE_CSV)
+    inputs.surface_png = there(layout.SURFACE_PNG)
+    inputs.signatures_csv = there(layout.SIGNATURES_CSV)
+    inputs.signatures_png = there(layout.SIGNATURES_PNG)
+    inputs.free_space_pngs = sorted((folder / layout.FREE_SPACE_DIR).glob("detection-*.png"))
     inputs.saturation_csv = there(layout.SATURATION_CSV)
     inputs.saturation_png = there(layout.SATURATION_PNG)
     for cov in layout.coverage_folders(folder):
