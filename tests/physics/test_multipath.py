@@ -459,3 +459,15 @@ def test_bad_inputs_raise() -> None:
         ElevationBeam(0.0, 0.0)
     with pytest.raises(ValueError):
         roughness_factor(0.1, 0.1, 0.1, model="other")
+
+
+def test_heights_of_a_small_fraction_of_a_wavelength_warn_of_nothing() -> None:
+    # A terminal 1e-300 m above the surface has no interference region (d_q = 0) and no floating-point
+    # warning on the way; the factor is finite and small.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert interference_limit_range_m(1e-300, 100.0, 150e6) == 0.0
+        f = propagation_factor(1e-300, 50.0, np.array([1e3, 1e5]), 150e6)
+    assert np.all(np.isfinite(f)) and np.all(f < 1.0)

@@ -38,6 +38,13 @@ _WHERE = {
     ),
     "vertical": ("VerticalCoverage", "horizon_limited_range_m", "vertical_coverage"),
     "kinematics": ("BoostCoast", "intercept_time_s"),
+    "clutter": (
+        "clutter_area_m2",
+        "clutter_loss_db",
+        "constant_gamma_sigma0",
+        "gamma_at_db",
+        "grazing_angle_rad",
+    ),
     "multipath": (
         "ElevationBeam",
         "ReflectionGeometry",
@@ -71,12 +78,17 @@ __all__ = [
     "albersheim_snr_db",
     "calibrated_range_m",
     "calibrated_snr_db",
+    "clutter_area_m2",
+    "clutter_loss_db",
     "complex_permittivity",
+    "constant_gamma_sigma0",
     "detection_probability",
     "divergence_factor",
     "effective_earth_radius_m",
     "elevation_angle_rad",
     "fresnel_reflection",
+    "gamma_at_db",
+    "grazing_angle_rad",
     "ground_range_m",
     "horizon_height_m",
     "horizon_limited_range_m",
@@ -122,6 +134,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from iadsim.physics.clutter import (
+        clutter_area_m2,
+        clutter_loss_db,
+        constant_gamma_sigma0,
+        gamma_at_db,
+        grazing_angle_rad,
+    )
     from iadsim.physics.detection import (
         albersheim_snr_db,
         detection_probability,
@@ -130,6 +149,25 @@ if TYPE_CHECKING:
         threshold,
     )
     from iadsim.physics.kinematics import BoostCoast, intercept_time_s
+    from iadsim.physics.multipath import (
+        ElevationBeam,
+        ReflectionGeometry,
+        Surface,
+        complex_permittivity,
+        divergence_factor,
+        fresnel_reflection,
+        interference_factor,
+        interference_limit_range_m,
+        line_of_sight_range_m,
+        propagation_factor,
+        propagation_factor_db,
+        reflection_geometry,
+        roughness_factor,
+        sea_water,
+        smooth_earth_diffraction_db,
+        surface_admittance_factor,
+        two_way_propagation_factor_db,
+    )
     from iadsim.physics.propagation import (
         EARTH_RADIUS_M,
         STANDARD_K,

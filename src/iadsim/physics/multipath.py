@@ -452,17 +452,20 @@ def interference_limit_range_m(
     ok = (h1 > 0) & (h2 > 0)
     g1 = np.where(ok, h1, 1.0)
     g2 = np.where(ok, h2, 1.0)
-    # the root lies above both the curved-earth (t -> 0) and the flat-earth (d_i = h_i / t) estimates
-    t = np.maximum(
-        np.sqrt(lam / 8 * (1 / np.sqrt(2 * ae * g1) + 1 / np.sqrt(2 * ae * g2))),
-        lam / 8 * (1 / g1 + 1 / g2),
-    )
-    for _ in range(_FIXED_POINT_STEPS):
+    # the root lies above both the curved-earth (t -> 0) and the flat-earth (d_i = h_i / t) estimates; for
+    # heights of a small fraction of a wavelength t overflows to infinity and d_q to 0 (no such region)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        t = np.maximum(
+            np.sqrt(lam / 8 * (1 / np.sqrt(2 * ae * g1) + 1 / np.sqrt(2 * ae * g2))),
+            lam / 8 * (1 / g1 + 1 / g2),
+        )
+        for _ in range(_FIXED_POINT_STEPS):
+            d1, d2 = _tangent_distance(g1, t, ae), _tangent_distance(g2, t, ae)
+            t = np.sqrt(lam / 8 * (1 / d1 + 1 / d2))
         d1, d2 = _tangent_distance(g1, t, ae), _tangent_distance(g2, t, ae)
-        t = np.sqrt(lam / 8 * (1 / d1 + 1 / d2))
-    d1, d2 = _tangent_distance(g1, t, ae), _tangent_distance(g2, t, ae)
+        d_q = np.where(np.isfinite(d1 + d2), d1 + d2, 0.0)
     d_los = line_of_sight_range_m(h1, h2, k)
-    return np.asarray(np.where(ok, np.minimum(d1 + d2, d_los), 0.0))
+    return np.asarray(np.where(ok, np.minimum(d_q, d_los), 0.0))
 
 
 def interference_factor(
