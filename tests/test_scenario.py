@@ -111,16 +111,28 @@ def test_a_sector_radar_faces_the_nearest_defended_asset_by_default() -> None:
 
 @pytest.mark.parametrize(("text", "where", "field", "message"), BAD)
 def test_bad_scenarios_exit_2_with_one_clear_message(
-    cli_process, tmp_path: Path, text: str, where: str, field: str, message: str
+    cli, tmp_path: Path, text: str, where: str, field: str, message: str
 ) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "s.yaml"
     path.write_text(text)
     for command in ("validate", "run"):
-        result = cli_process(command, str(path))
+        result = cli(command, str(path))
         assert result.code == 2, (command, result.err)
         assert "Traceback" not in result.err
         for fragment in (where, field, message):
             assert fragment in result.err, (command, fragment, result.err)
+
+
+def test_a_bad_scenario_exits_2_from_a_real_process(cli_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # the same, as a user's shell sees it: the first case of BAD through the installed command
+    text, where, field, message = BAD[0].values
+    path = tmp_path / "s.yaml"
+    path.write_text(str(text))
+    for command in ("validate", "run"):
+        result = cli_process(command, str(path))
+        assert result.code == 2 and "Traceback" not in result.err, (command, result.err)
+        for fragment in (where, field, message):
+            assert str(fragment) in result.err, (command, fragment, result.err)
 
 
 def test_every_problem_is_reported(tmp_path: Path) -> None:

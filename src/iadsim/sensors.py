@@ -429,20 +429,30 @@ class RadarModel:
         swerling: int,
         pd: float,
         env: Environment,
-        elevations: int = 600,
-        ranges: int = 1500,
+        elevations: int = 450,
+        ranges: int = 1000,
     ) -> physics.VerticalCoverage:
         """Vertical coverage diagram over the surface (the Blake chart with lobing that MATLAB's
         ``radarvcd`` draws): along each of ``elevations`` rays between the radar's elevation limits, the
         farthest slant range (of ``ranges`` samples out to twice the free-space range, the instrumented
         range or 1,000 km) at which the single-look Pd reaches ``pd`` after :meth:`environment_loss_db`;
-        traced out along the lowest ray, round the ray ends and back along the highest."""
+        traced out along the lowest ray, round the ray ends and back along the highest. Two thirds of the
+        rays lie within five degrees of the lowest, where the lobes are (they are ``lambda / (2 h)`` rad
+        apart: 0.12 degrees for an S-band antenna 24 m up)."""
         required = float(physics.required_snr_db(pd, self.pfa, 1, swerling))
         free = float(self.free_space_range_m(rcs_m2, pd, swerling))
         reach = min(free if env.free_space else 2.0 * free, self.instrumented_range_m, 1e6)
         re = physics.effective_earth_radius_m(env.k)
         grazing = -float(np.arccos(re / (re + self.mast_height_m)))
-        el = np.linspace(max(self.min_elevation_rad, grazing), self.max_elevation_rad, elevations)
+        lo = max(self.min_elevation_rad, grazing)
+        split = min(lo + np.radians(5.0), self.max_elevation_rad)
+        dense = (2 * elevations) // 3
+        el = np.concatenate(
+            [
+                np.linspace(lo, split, dense, endpoint=False),
+                np.linspace(split, self.max_elevation_rad, elevations - dense),
+            ]
+        )
         r = np.linspace(reach / ranges, reach, ranges)
         height = physics.target_height_m(r[None, :], el[:, None], self.mast_height_m, env.k)
         height = np.maximum(height, 0.0)

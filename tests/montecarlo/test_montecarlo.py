@@ -315,6 +315,7 @@ def test_mc_unreachable_scheduler_is_a_clear_error(cli, tmp_path: Path) -> None:
     assert "Traceback" not in r.err
 
 
+@pytest.mark.slow  # (a Dask cluster or a map tile cache per process: seconds)
 def test_mc_on_local_workers_shuts_down_cleanly(cli_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # A short study (the workers may still be warming up when it ends), then the same study again (nothing
     # left to do): both end without a traceback or a message from the cluster on the way down.

@@ -62,6 +62,7 @@ BAD = ("latin1.yaml", "malformed.yaml", "invalid.yaml", "scenarios/list.yml")
 # ------------------------------------------------------------------------------------------------- caches
 
 
+@pytest.mark.slow  # (a Dask cluster or a map tile cache per process: seconds)
 def test_borders_cache_is_bounded(folder: Path, catalog: Catalog) -> None:
     """Forty distinct tolerances keep a few simplified border sets, not forty: the memory the app holds
     after them stays within a few megabytes, and each answer says the tolerance it was simplified to (a

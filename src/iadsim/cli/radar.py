@@ -150,7 +150,7 @@ def radar(
         with inputs(input_files()), atomic_path(png) as tmp:
             blake_chart(
                 tmp,
-                f"{entry.name}: vertical coverage against {label}, Pd {pd:g}",
+                f"{entry.name}:\nvertical coverage against {label}, Pd {pd:g}",
                 curves,
                 model.mast_height_m,
                 k,
