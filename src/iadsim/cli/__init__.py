@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import importlib
+import inspect
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -48,6 +49,22 @@ SHORT_COMMANDS = frozenset({None, "catalog", "validate", "scenarios", "radar", "
 _registered: set[str] = set()
 
 
+def help_text(doc: str | None) -> str | None:
+    """A command's docstring as its help shows it: each paragraph on one line, so that the terminal wraps it
+    (the framework keeps the line breaks of every paragraph but the first); a paragraph of indented or
+    listed lines is kept as written."""
+    if not doc:
+        return doc
+    out = []
+    for paragraph in inspect.cleandoc(doc).split("\n\n"):
+        lines = paragraph.splitlines()
+        if any(line.startswith((" ", "-", "*")) for line in lines):
+            out.append(paragraph)
+        else:
+            out.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(out)
+
+
 def register(names: Iterable[str] = COMMANDS) -> None:
     """Register the named commands with :data:`app` (once each), keeping the help's order."""
     for name in COMMANDS:
@@ -56,9 +73,11 @@ def register(names: Iterable[str] = COMMANDS) -> None:
         module_name, attribute = COMMANDS[name]
         target = getattr(importlib.import_module(f"iadsim.cli.{module_name}"), attribute)
         if attribute == "app":
+            for command in target.registered_commands:
+                command.help = help_text(command.help or getattr(command.callback, "__doc__", None))
             app.add_typer(target, name=name)
         else:
-            app.command(name)(target)
+            app.command(name, help=help_text(target.__doc__))(target)
         _registered.add(name)
     app.registered_groups.sort(key=lambda group: _ORDER[str(group.name)])
     app.registered_commands.sort(key=lambda command: _ORDER[str(command.name)])
