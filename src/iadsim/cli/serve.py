@@ -32,6 +32,10 @@ def serve(
     from iadsim.web.app import create_app
 
     app = create_app(data, catalog=get_catalog())
+    with console.status("loading the engine..."):
+        from iadsim.sim import engine
+
+        engine.warm_up()  # once, now: a replay then spends its time in steps that its client can stop
     shown = f"[{host}]" if ":" in host else host
     console.print(f"iadsim map of {data.resolve()} at http://{shown}:{port}/  (API docs: /docs)")
     if host not in ("127.0.0.1", "localhost", "::1"):

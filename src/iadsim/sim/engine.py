@@ -699,7 +699,11 @@ def _num(x: float) -> float | None:
 
 
 def warm_up() -> None:
-    """Load (or compile) the engine's numba kernels by calling each on a few values."""
+    """Load (or compile) the engine's numba kernels by calling each on a few values, and import what the
+    first step imports (the surface's propagation factor and SciPy's special functions behind it)."""
+    from iadsim.physics import multipath
+
+    multipath.propagation_factor(10.0, 100.0, 1e4, 3e9)
     rng = np.random.default_rng(0)
     z, r = _measure(
         rng, np.zeros(3), np.array([[1e4, 2e4, 3e3], [1.2e4, 2e4, 3e3]]), np.array([50.0, 1e-3, 1e-3])
