@@ -72,6 +72,7 @@ def _section(text: str, sid: str) -> str:
     return text[start : text.index("</section>", start)]
 
 
+@pytest.mark.slow  # (the demo's folder is built first: 20 s)
 def test_folder_report_has_every_section_and_embeds_images(demo_html: str) -> None:
     assert demo_html.startswith("<!DOCTYPE html>")
     for sid in SECTION_IDS:
@@ -83,6 +84,9 @@ def test_folder_report_has_every_section_and_embeds_images(demo_html: str) -> No
     cov = _section(demo_html, "coverage")
     assert "Ring vs real" in cov and "% of ring" in cov and "Turkey" in cov
     assert "1000 m AGL" in cov
+    # near the ground and the signatures: the tables the demo wrote, with their figures
+    assert "Near the ground: multipath, diffraction and clutter" in cov and "over farmland, km" in cov
+    assert "Signatures by radar band and aspect" in cov and "F-35A" in cov and "beam" in cov
     mc = _section(demo_html, "monte-carlo")
     assert "leak fraction [95% CI]" in mc and "raids.0.count=64" in mc
     man = _section(demo_html, "manifest")
@@ -91,6 +95,7 @@ def test_folder_report_has_every_section_and_embeds_images(demo_html: str) -> No
     assert "S-400" in summary and "ankara-s400" in summary and "GLOBE" in summary
 
 
+@pytest.mark.slow  # (the demo's folder is built first: 20 s)
 def test_every_listed_figure_appears_with_its_sources(demo_folder: Path, demo_html: str) -> None:
     from iadsim.catalog import default_catalog, figures
 
@@ -113,6 +118,7 @@ def test_every_listed_figure_appears_with_its_sources(demo_folder: Path, demo_ht
                 assert f"href='{html.escape(source.url, quote=True)}'" in block
 
 
+@pytest.mark.slow  # (the demo's folder is built first: 20 s)
 def test_write_report_is_atomic_and_cli_prints_the_path(cli, demo_folder: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "sub" / "report.html"
     r = cli("report", str(demo_folder), "--out", str(out), "--title", "Ankara <S-400>")
