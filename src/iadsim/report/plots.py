@@ -7,7 +7,7 @@ for the rest of the process (a caller's interactive backend included).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +159,7 @@ def grouped_bars(
     path: Path,
     title: str,
     categories: Sequence[str],
-    series: dict[str, Sequence[float]],
+    series: Mapping[str, Sequence[float]],
     xlabel: str,
     note: str = "",
 ) -> Path:

@@ -45,7 +45,7 @@ LOW_RADAR = "96l6e"
 #: Signatures: these targets at this altitude, seen by each S-400 radar in its band from each aspect.
 SIGNATURE_TARGETS = ("f-35a", "f-16c")
 SIGNATURE_ALTITUDE_M = 10000.0
-SIGNATURE_SURFACE = "farmland"
+SIGNATURE_SURFACE = "farmland"  # one of SURFACES
 
 #: The saturation study: cruise-missile raids of these sizes against one and two battalions.
 SATURATION_SIZES = (8, 16, 32, 64)
@@ -194,37 +194,36 @@ def _surface_and_signatures(cat: Catalog, radar_ids: list[str], out_dir: Path) -
     envs = {s: Environment(surface=SurfaceModel.from_catalog(cat.surface(s))) for s in SURFACES}
     models = {rid: RadarModel.from_catalog(cat.radar(rid)) for rid in radar_ids}
     surface_rows: list[dict[str, object]] = []
+    labels: list[str] = []
+    series: dict[str, list[float]] = {"free space": [], **{f"over {sid}": [] for sid in SURFACES}}
     for tid in SURFACE_TARGETS:
         tgt = cat.target(tid)
         sw = int(tgt.swerling.value)
         for rid, model in models.items():
             rcs = tgt.rcs(model.band, "nose")[1].value
+            free = model.detection_range_m(rcs, sw, DEMO_PD, SURFACE_ALTITUDE_M)
             row: dict[str, object] = {
                 "radar": rid,
                 "target": tid,
                 "altitude_m": SURFACE_ALTITUDE_M,
                 "rcs_m2": rcs,
-                "free_space_m": model.detection_range_m(rcs, sw, DEMO_PD, SURFACE_ALTITUDE_M),
+                "free_space_m": free,
             }
+            series["free space"].append(free / 1e3)
             for sid, env in envs.items():
-                row[f"{sid}_m"] = model.detection_range_m(rcs, sw, DEMO_PD, SURFACE_ALTITUDE_M, env)
+                reach = model.detection_range_m(rcs, sw, DEMO_PD, SURFACE_ALTITUDE_M, env)
+                row[f"{sid}_m"] = reach
+                series[f"over {sid}"].append(reach / 1e3)
             surface_rows.append(row)
+            labels.append(f"{tgt.name}: {cat.radar(rid).name.split(' ')[0]}")
     files = [_write_rows(out_dir / layout.SURFACE_CSV, surface_rows)]
     with atomic_path(out_dir / layout.SURFACE_PNG) as tmp:
         grouped_bars(
             tmp,
             f"Detection range at {SURFACE_ALTITUDE_M:g} m, nose-on, Pd {DEMO_PD:g}:\nfree space (to the "
             "horizon) and over a surface (multipath, diffraction, clutter)",
-            [
-                f"{cat.target(str(r['target'])).name}: {cat.radar(str(r['radar'])).name.split(' ')[0]}"
-                for r in surface_rows
-            ],
-            {
-                "free space": [float(str(r["free_space_m"])) / 1e3 for r in surface_rows],
-                **{
-                    f"over {sid}": [float(str(r[f"{sid}_m"])) / 1e3 for r in surface_rows] for sid in SURFACES
-                },
-            },
+            labels,
+            series,
             "detection range (km)",
         )
     files.append(out_dir / layout.SURFACE_PNG)
@@ -253,14 +252,17 @@ def _surface_and_signatures(cat: Catalog, radar_ids: list[str], out_dir: Path) -
         )
     files.append(blake)
 
-    env = Environment(surface=SurfaceModel.from_catalog(cat.surface(SIGNATURE_SURFACE)))
+    env = envs[SIGNATURE_SURFACE]
     signature_rows: list[dict[str, object]] = []
+    by: dict[tuple[str, str, str], float] = {}
     for tid in SIGNATURE_TARGETS:
         tgt = cat.target(tid)
         sw = int(tgt.swerling.value)
         for rid, model in models.items():
             for aspect in ASPECTS:
                 path, fig = tgt.rcs(model.band, aspect)
+                reach = model.detection_range_m(fig.value, sw, DEMO_PD, SIGNATURE_ALTITUDE_M, env)
+                by[(tid, rid, aspect)] = reach
                 signature_rows.append(
                     {
                         "target": tid,
@@ -270,17 +272,11 @@ def _surface_and_signatures(cat: Catalog, radar_ids: list[str], out_dir: Path) -
                         "rcs_m2": fig.value,
                         "rcs_figure": path,
                         "altitude_m": SIGNATURE_ALTITUDE_M,
-                        "detection_m": model.detection_range_m(
-                            fig.value, sw, DEMO_PD, SIGNATURE_ALTITUDE_M, env
-                        ),
+                        "detection_m": reach,
                     }
                 )
     files.append(_write_rows(out_dir / layout.SIGNATURES_CSV, signature_rows))
     groups = list(dict.fromkeys((str(r["target"]), str(r["radar"])) for r in signature_rows))
-    by = {
-        (str(r["target"]), str(r["radar"]), str(r["aspect"])): float(str(r["detection_m"]))
-        for r in signature_rows
-    }
     with atomic_path(out_dir / layout.SIGNATURES_PNG) as tmp:
         grouped_bars(
             tmp,
