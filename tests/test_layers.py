@@ -16,7 +16,7 @@ SRC = Path(iadsim.__file__).parent
 #: or of a higher layer, not even inside a function.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("iadsim", "errors", "physics"),  # the package root (its version), the errors, the pure physics
-    ("limits", "_yamlio", "_atomic"),  # bounds, YAML reading, atomic writes: errors only
+    ("limits", "_yamlio", "_atomic", "_paths"),  # bounds, YAML reading, atomic writes, caches: errors only
     ("catalog", "terrain", "store"),  # the cited figures, DEMs, the results file
     ("scenario", "sensors", "interceptors"),  # scenarios and the models built from catalog entries
     ("deployment",),  # where each radar and battery stands, what it carries and reaches

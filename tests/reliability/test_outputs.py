@@ -130,7 +130,7 @@ def test_a_read_only_destination(cli: Any, tmp_path: Path, read_only_dir: Path) 
     assert not any(read_only_dir.iterdir())
 
 
-@pytest.mark.parametrize("compress", ["deflate", "none"])
+@pytest.mark.parametrize("compress", ["zstd", "deflate", "none"])
 def test_a_full_disk_is_an_error_and_the_earlier_output_stays(
     cli: Any, full_dir: Path, compress: str
 ) -> None:

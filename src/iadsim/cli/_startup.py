@@ -35,6 +35,15 @@ no module of the library outside :mod:`iadsim.cli` sets anything process-wide wh
   in the working directory: 0.03 s. The entries are removed when numba has started; no other thread of the
   process may import these modules meanwhile, which holds for ``iadsim coverage floor``.
 
+- :func:`cache_bytecode`: where Python is told not to write bytecode (``PYTHONDONTWRITEBYTECODE``, as in
+  many container images and on the development machine), every start compiled the command line, numpy,
+  numba, rasterio and the rest from source: ``iadsim coverage floor`` at 100 m took 2.0-2.4 s instead of
+  1.0-1.4 s. The console script keeps that bytecode in its own cache folder instead
+  (``<cache>/pycache``, :func:`iadsim._paths.cache_root`; Python's ``sys.pycache_prefix``), so no
+  ``__pycache__`` appears beside any source and only the first start compiles; child processes (Dask
+  workers) read the same folder through ``PYTHONPYCACHEPREFIX`` and write nothing. ``IADSIM_BYTECODE_CACHE=0``
+  turns it off; a ``pycache_prefix`` the user set is kept.
+
 Elsewhere, and not process-wide: the command line imports only the module of the command it runs
 (:func:`iadsim.cli.register`), and each command imports what it needs inside its function.
 """
@@ -48,12 +57,33 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 #: Read by numpy and its OpenBLAS when numpy is imported (see :func:`import_numpy_for_one_pass`).
 NUMPY_IMPORT_ENV = {"NUMPY_MADVISE_HUGEPAGE": "0", "OPENBLAS_NUM_THREADS": "1"}
 
+#: Set to ``0`` to keep the interpreter's choice not to write bytecode (see :func:`cache_bytecode`).
+BYTECODE_CACHE_ENV = "IADSIM_BYTECODE_CACHE"
+
 #: Functions this module registered to run at the interpreter's exit (each once).
 _at_exit: set[object] = set()
+
+
+def cache_bytecode() -> Path | None:
+    """Where the interpreter writes no bytecode, write it under ``<cache>/pycache`` instead (for this
+    process; child processes read it there); returns that folder, or ``None`` where nothing changed: Python
+    writes bytecode anyway, the user chose a ``pycache_prefix``, or ``IADSIM_BYTECODE_CACHE=0``."""
+    if not sys.dont_write_bytecode or sys.pycache_prefix is not None:
+        return None
+    if os.environ.get(BYTECODE_CACHE_ENV, "1").strip() == "0":
+        return None
+    from iadsim._paths import cache_root
+
+    folder = cache_root() / "pycache"
+    sys.pycache_prefix = str(folder)
+    sys.dont_write_bytecode = False
+    os.environ["PYTHONPYCACHEPREFIX"] = str(folder)  # child processes read it (and still write nothing)
+    return folder
 
 
 def import_numpy_for_one_pass() -> None:

@@ -63,8 +63,9 @@ def floor(
         typer.Option(help="Cell size of the local grid for non-GeoTIFF terrain, m (default: its own)."),
     ] = None,
     compress: Annotated[
-        Literal["deflate", "none"], typer.Option(help="GeoTIFF compression of the output.")
-    ] = "deflate",
+        Literal["zstd", "deflate", "none"],
+        typer.Option(help="GeoTIFF compression of the output (deflate for readers older than GDAL 2.3)."),
+    ] = "zstd",
     json_: JsonOption = False,
 ) -> None:
     """The radar floor: lowest height above ground at which a target is in line of sight of the antenna.
@@ -98,7 +99,7 @@ def _floor(
     k: float,
     max_range_km: float,
     cell_m: float | None,
-    compress: Literal["deflate", "none"],
+    compress: Literal["zstd", "deflate", "none"],
     json_: bool,
 ) -> None:
     """The body of :func:`floor`."""

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import math
-import os
 from abc import ABC, abstractmethod
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,6 +11,7 @@ from affine import Affine
 from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS, Transformer
 
+from iadsim._paths import cache_root as cache_root  # (the terrain caches live under it)
 from iadsim.errors import IadsimError
 from iadsim.limits import check_memory
 from iadsim.terrain.grid import WGS84, Grid, local_crs, local_grid_spec
@@ -36,12 +35,6 @@ class TerrainError(IadsimError):
 
 class OutsideCoverageError(TerrainError):
     """The source has no data at all over the requested area."""
-
-
-def cache_root() -> Path:
-    """The user cache folder: ``$IADSIM_CACHE`` if set, else ``~/.cache/iadsim``."""
-    env = os.environ.get("IADSIM_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "iadsim"
 
 
 def format_position(lat: float, lon: float) -> str:
