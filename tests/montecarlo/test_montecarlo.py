@@ -121,6 +121,37 @@ def test_sweep_points(catalog, tmp_path: Path) -> None:  # type: ignore[no-untyp
     assert {(r["label"], r["threats"]) for r in rows} == {("raids.0.count=1", 1), ("raids.0.count=3", 3)}
 
 
+def test_sweep_points_share_terrain_and_floors_and_give_the_results_of_worlds_built_alone(
+    catalog,  # type: ignore[no-untyped-def]
+) -> None:
+    """Points of a sweep over the raid size share one grid, the radars' floors and coverages (keyed by
+    what they depend on); the threats and timelines stay their own, and every replication is the same as
+    with a world built on its own, with and without drawn figures."""
+    from iadsim.montecarlo.runner import run_batch
+    from iadsim.sim.world import build_world
+
+    spec = StudySpec(
+        _study().scenario, runs=3, seed=5, sweep=parse_sweep("raids.0.count=1,3"), uncertainty=True
+    )
+    a, b = (p.scenario for p in spec.points())
+    first = build_world(a, catalog)
+    shared = build_world(b, catalog, like=first)
+    alone = build_world(b, catalog)
+    assert shared.terrain is first.terrain and alone.terrain is not first.terrain
+    assert all(s.coverage is f.coverage for s, f in zip(shared.radars, first.radars, strict=True))
+    assert shared.threats.count == 3 and first.threats.count == 1
+    assert shared.timeline is not first.timeline
+    for uncertainty in (False, True):
+        assert run_batch(shared, 1, "b", [0, 1, 2], 5, uncertainty) == run_batch(
+            alone, 1, "b", [0, 1, 2], 5, uncertainty
+        )
+    lat, lon = b.units[0].position
+    moved = b.model_copy(update={"units": [b.units[0].model_copy(update={"position": (lat + 0.01, lon)})]})
+    assert (
+        build_world(moved, catalog, like=first).terrain is not first.terrain
+    )  # another grid: nothing shared
+
+
 def test_wilson_interval_matches_a_published_example() -> None:
     # Newcombe (1998), Stat. Med. 17:857, table I: 81 of 263 -> Wilson 95% interval 0.2553 to 0.3662.
     w = wilson_interval(81, 263)

@@ -165,7 +165,11 @@ def run_study(
     points = spec.points()
 
     def build() -> dict[int, World]:
-        return {p.index: build_world(p.scenario, catalog) for p in points}
+        # the points of a sweep share the grid, floors and coverages where their radars and grid agree
+        worlds: dict[int, World] = {}
+        for p in points:
+            worlds[p.index] = build_world(p.scenario, catalog, like=next(iter(worlds.values()), None))
+        return worlds
 
     cluster = None
     try:
@@ -259,6 +263,20 @@ def _run_study(
     return result
 
 
+@dataclass(frozen=True, eq=False)
+class _Worlds:
+    """The worlds of a study's points, sent to the workers as one object."""
+
+    by_point: dict[int, World]
+
+
+def _run_point_batch(
+    worlds: _Worlds, point: int, label: str, reps: list[int], seed: int, uncertainty: bool
+) -> list[dict[str, Any]]:
+    """:func:`run_batch` on the world of ``point`` (runs on a worker)."""
+    return run_batch(worlds.by_point[point], point, label, reps, seed, uncertainty)
+
+
 def _batches(
     todo: list[tuple[Any, list[int]]], batch_size: int | None, workers: int
 ) -> list[tuple[int, str, list[int]]]:
@@ -295,9 +313,10 @@ def _run_dask(
 ) -> None:
     from distributed import as_completed
 
-    remote = {pi: client.scatter(w, broadcast=True, hash=False) for pi, w in worlds.items()}
+    # the worlds go in one piece, so that what they share (floors, coverages) stays shared on the workers
+    remote = client.scatter(_Worlds(worlds), broadcast=True, hash=False)
     futures = [
-        client.submit(run_batch, remote[pi], pi, label, reps, spec.seed, spec.uncertainty, pure=False)
+        client.submit(_run_point_batch, remote, pi, label, reps, spec.seed, spec.uncertainty, pure=False)
         for pi, label, reps in batches
     ]
     try:

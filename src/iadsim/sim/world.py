@@ -178,6 +178,13 @@ class _Shared:
         self.points: dict[tuple[float, float], tuple[float, float]] = {}
         self.lock = threading.RLock()
 
+    def for_other_threats(self) -> _Shared:
+        """What a world on the same grid with other threats shares with these worlds: the floors,
+        coverages, looks and points (they depend on the radars and the grid only), not the timelines."""
+        other = copy.copy(self)
+        other.timelines = {}
+        return other
+
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["lock"]
@@ -204,6 +211,9 @@ class World:
     assets_xy_m: FloatArray  # (n, 2)
     assets_radius_m: FloatArray
     _shared: _Shared = field(default_factory=_Shared, repr=False, compare=False)
+    #: The grid's centre, radius and cell (:class:`~iadsim.sim.plan.WorldPlan`) and terrain: worlds with the
+    #: same one can share their terrain and radar geometry (:func:`build_world`'s ``like``).
+    grid_key: tuple[object, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def figures(self) -> dict[str, FigureUse]:
@@ -392,21 +402,32 @@ def _route(
 
 
 def build_world(
-    scenario: Scenario, catalog: Catalog, terrain: Terrain | None = None, cell_m: float | None = None
+    scenario: Scenario,
+    catalog: Catalog,
+    terrain: Terrain | None = None,
+    cell_m: float | None = None,
+    like: World | None = None,
 ) -> World:
     """Build the world of a scenario: local grid, its deployment with the floor of every radar, threats.
 
     The grid is centred on the mean position of the units and covers every unit, asset and route point plus
     the longest radar range in use (capped at 600 km); cells of half the terrain's resolution (at least
-    250 m) unless ``cell_m`` is given.
+    250 m) unless ``cell_m`` is given. ``like``: a world (of another point of a study, say) whose grid and
+    terrain this one's are found to be: the terrain grid, floors, coverages and looks are then shared with
+    it rather than computed again (they depend only on the grid and the radars, which they are keyed by).
     """
     with blamed_on(scenario):
         dep = deploy(scenario, catalog)
         terrain = terrain or open_terrain(scenario.terrain)
         plan = plan_of(scenario, dep, terrain, cell_m)
         check_demand(plan)
-        grid = terrain.local_grid(plan.lat, plan.lon, plan.radius_m, plan.cell_m)
-    grid = grid.with_values(np.nan_to_num(np.asarray(grid.values, dtype=np.float32)))
+        grid_key = (plan.lat, plan.lon, plan.radius_m, plan.cell_m, terrain.identity)
+        if like is not None and like.grid_key == grid_key:
+            grid, shared = like.terrain, like._shared.for_other_threats()
+        else:
+            grid = terrain.local_grid(plan.lat, plan.lon, plan.radius_m, plan.cell_m)
+            grid = grid.with_values(np.nan_to_num(np.asarray(grid.values, dtype=np.float32)))
+            shared = _Shared()
     to_local = Transformer.from_crs(WGS84, grid.crs, always_xy=True)
 
     threats = Threats(
@@ -439,6 +460,8 @@ def build_world(
 
     assets = np.array([local(*a.position) for a in scenario.defended_assets], dtype=float).reshape(-1, 2)
     radius = np.array([a.radius_km * 1e3 for a in scenario.defended_assets], dtype=float)
-    world = World(scenario, catalog, grid, terrain.identity, dep, [], [], [], threats, assets, radius)
+    world = World(
+        scenario, catalog, grid, terrain.identity, dep, [], [], [], threats, assets, radius, shared, grid_key
+    )
     world._place(dep)
     return world
