@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,7 @@ def test_demo_writes_table_and_charts(cli_process, tmp_path: Path) -> None:  # t
     for section in ("summary", "coverage", "monte-carlo", "assumptions", "manifest"):
         assert f"id='{section}'" in html or f'id="{section}"' in html, section
     assert "report.html" in result.out
+    # the time of each step, after the work: one row per step and their sum
+    times = result.out[result.out.index("Time per step") :]
+    for step in ("detection ranges", "coverage over terrain", "saturation study", "report", "all"):
+        assert re.search(rf"{step}\s+│\s+\d+\.\d\s", times), step

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from iadsim.cli._common import JsonOption, console, get_catalog, km, print_json
+from iadsim.cli._common import JsonOption, console, err_console, get_catalog, km, print_json
 
 _MARK = {"power": "", "horizon": "*", "instrumented": "†"}
 
@@ -39,17 +39,52 @@ def demo(
     in_range("--workers", workers, 0, 1024)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: --out is a file; the demo writes a folder of files")
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from iadsim.workflows.demo import run_demo
 
-    with console.status("computing detection ranges and charts...") as status:
+    columns = (
+        SpinnerColumn(finished_text="[green]✓"),
+        TextColumn("{task.description:<24}"),
+        BarColumn(bar_width=30),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("[dim]{task.fields[message]}"),
+    )
+    tasks: dict[str, TaskID] = {}
+    with Progress(*columns, console=err_console, transient=json_) as bars:
+
+        def show(step: str, done: int, total: int | None, message: str) -> None:
+            if step not in tasks:
+                for earlier in tasks.values():  # a new step: the earlier ones are over
+                    bars.update(
+                        earlier,
+                        completed=bars.tasks[earlier].total or 1,
+                        total=bars.tasks[earlier].total or 1,
+                    )
+                    bars.stop_task(earlier)
+                tasks[step] = bars.add_task(step, total=total, message="")
+            bars.update(tasks[step], completed=done, total=total, message=message)
+
         result = run_demo(
             out,
             get_catalog(),
             coverage=coverage,
-            progress=lambda m: status.update(m),
+            progress=show,
             saturation_runs=mc_runs,
             workers=workers or min(2, os.cpu_count() or 1),
         )
+        for task in tasks.values():
+            bars.update(task, completed=bars.tasks[task].total or 1, total=bars.tasks[task].total or 1)
+            bars.stop_task(task)
     if json_:
         print_json(
             {
@@ -60,6 +95,7 @@ def demo(
                 "files": [str(f) for f in result.files],
                 "coverage": result.coverage.as_dict() if result.coverage else None,
                 "saturation": [asdict(r) for r in result.saturation] if result.saturation else None,
+                "step_times_s": result.step_times_s,
             }
         )
         return
@@ -110,6 +146,13 @@ def demo(
                 f"{r.interceptors:.0f}",
             )
         console.print(sat)
+    times = Table(title="Time per step")
+    times.add_column("step")
+    times.add_column("s", justify="right")
+    for step, seconds in result.step_times_s.items():
+        times.add_row(step, f"{seconds:.1f}")
+    times.add_row("[bold]all", f"[bold]{sum(result.step_times_s.values()):.1f}")
+    console.print(times)
     console.print("Files written:")
     for f in result.files:
         console.print(f"  {f}", soft_wrap=True)  # (paths are never broken across lines)

@@ -130,7 +130,8 @@ def _interp_weights(n: int, m: int) -> NDArray[np.float64]:
 
 
 def cell_areas_km2(grid: Grid) -> NDArray[np.float64]:
-    """True ellipsoidal area of each cell of ``grid``, km², shape ``grid.shape``.
+    """True ellipsoidal area of each cell of ``grid``, km², shape ``grid.shape`` (read-only: cached per grid
+    shape, transform and CRS within the process, as a study measures many masks on one grid).
 
     Geographic grids: the exact spheroidal zone formula per row (cells of a row are equal). Projected grids
     (local azimuthal-equidistant, UTM, any other): cell area in the plane divided by the projection's
@@ -139,6 +140,20 @@ def cell_areas_km2(grid: Grid) -> NDArray[np.float64]:
     better than 1e-5 for cells up to tens of km; bilinear interpolation adds less than 1e-6. Uses the CRS's
     own ellipsoid. Fast: a 5000×5000 grid takes well under a second.
     """
+    return _cell_areas_cached(grid.shape, tuple(grid.transform)[:6], grid.crs.to_wkt())
+
+
+@functools.lru_cache(maxsize=4)
+def _cell_areas_cached(
+    shape_rc: tuple[int, int], transform: tuple[float, ...], crs_wkt: str
+) -> NDArray[np.float64]:
+    areas = _cell_areas(Grid(np.zeros(shape_rc, dtype=np.uint8), Affine(*transform), CRS.from_wkt(crs_wkt)))
+    areas.setflags(write=False)
+    return areas
+
+
+def _cell_areas(grid: Grid) -> NDArray[np.float64]:
+    """:func:`cell_areas_km2`, computed."""
     rows, cols = grid.shape
     dx, dy = grid.cell_size
     if grid.is_geographic:
@@ -220,8 +235,17 @@ def countries_on_grid(grid: Grid) -> list[tuple[Country, BaseGeometry]]:
 
     Each country is clipped to :func:`grid_footprint_lonlat` in degrees (so far-away parts, which some
     projections cannot hold, are dropped), densified to 0.05° segments and transformed. Not clipped to the
-    grid's exact bounds: the map and the rasterizer do that.
+    grid's exact bounds: the map and the rasterizer do that. Cached per grid shape, transform and CRS
+    within the process (each map and each area by country asks again).
     """
+    return list(_countries_on_grid_cached(grid.shape, tuple(grid.transform)[:6], grid.crs.to_wkt()))
+
+
+@functools.lru_cache(maxsize=8)
+def _countries_on_grid_cached(
+    shape_rc: tuple[int, int], transform: tuple[float, ...], crs_wkt: str
+) -> tuple[tuple[Country, BaseGeometry], ...]:
+    grid = Grid(np.zeros(shape_rc, dtype=np.uint8), Affine(*transform), CRS.from_wkt(crs_wkt))
     west, south, east, north = grid_footprint_lonlat(grid)
     window = box(west, south, east, north)
     out = []
@@ -232,7 +256,7 @@ def countries_on_grid(grid: Grid) -> list[tuple[Country, BaseGeometry]]:
         if part.is_empty:
             continue
         out.append((country, transform_geometry(part, WGS84, grid.crs, 0.05)))
-    return out
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=16)

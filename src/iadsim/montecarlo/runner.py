@@ -67,11 +67,13 @@ def warm_up() -> None:
 WARM_UP_WAIT_S = 120.0
 
 
-class _Cluster:
+class StudyCluster:
     """A Dask client: on a new ``LocalCluster`` of ``workers`` single-threaded processes, or on the
     cluster of ``scheduler``; every worker starts warming up (:func:`warm_up`) at once.
 
-    An address that cannot be reached is an :class:`InputError`.
+    An address that cannot be reached is an :class:`InputError`. :func:`run_study` starts one for a study;
+    a caller running several studies can start one (a context manager: closed at its end) and give it to
+    each, so that the workers start once.
     """
 
     def __init__(self, workers: int, scheduler: str | None) -> None:
@@ -102,6 +104,12 @@ class _Cluster:
             addr: self.client.submit(warm_up, workers=[addr], allow_other_workers=False, pure=False)
             for addr in self.client.scheduler_info()["workers"]
         }
+
+    def __enter__(self) -> StudyCluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Close the client, and the local cluster if there is one, without an error on the way.
@@ -150,16 +158,18 @@ def run_study(
     batch_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     stop_after_batches: int | None = None,
+    cluster: StudyCluster | None = None,
 ) -> StudyRun:
     """Run the replications of ``spec`` not yet in ``store``.
 
     One worker and no scheduler: batches run here, one after another. ``workers > 1``: a Dask
     ``LocalCluster`` of that many single-threaded worker processes; ``scheduler``: an existing Dask cluster
-    (``tcp://host:port``). Each point's world (terrain, floors, routes) is built here, in a thread while the
-    cluster starts and its workers import the engine; each world is then sent once to every worker;
-    tasks are batches of replications. Batches are stored, one transaction each, as they finish; Ctrl-C
-    stops cleanly (finished batches stay stored). ``stop_after_batches`` stops after that many batches, as
-    an interruption would (for tests).
+    (``tcp://host:port``); ``cluster``: a :class:`StudyCluster` the caller started (and closes; ``workers``
+    and ``scheduler`` are then ignored). Each point's world (terrain, floors, routes) is built here, in a
+    thread while the cluster starts and its workers import the engine; the worlds are then sent once to
+    every worker; tasks are batches of replications. Batches are stored, one transaction each, as they
+    finish; Ctrl-C stops cleanly (finished batches stay stored). ``stop_after_batches`` stops after that
+    many batches, as an interruption would (for tests).
     """
     t0 = time.perf_counter()
     points = spec.points()
@@ -171,21 +181,24 @@ def run_study(
             worlds[p.index] = build_world(p.scenario, catalog, like=next(iter(worlds.values()), None))
         return worlds
 
-    cluster = None
+    own = None
     try:
-        if (scheduler is None and workers <= 1) or _complete(spec, catalog, store):
+        if cluster is not None:
+            worlds = build()
+            workers = len(cluster.warming)
+        elif (scheduler is None and workers <= 1) or _complete(spec, catalog, store):
             worlds = build()  # (here; or nothing is left to do: no cluster to start)
         else:
             with ThreadPoolExecutor(1) as pool:  # (the floors' kernels release the GIL)
                 building = pool.submit(build)
-                cluster = _Cluster(workers, scheduler)
+                cluster = own = StudyCluster(workers, scheduler)
                 worlds = building.result()
         return _run_study(
             spec, catalog, store, workers, cluster, worlds, batch_size, progress, stop_after_batches, t0
         )
     finally:
-        if cluster is not None:
-            cluster.close()
+        if own is not None:
+            own.close()
 
 
 def _complete(spec: StudySpec, catalog: Catalog, store: StudyStore) -> bool:
@@ -199,7 +212,7 @@ def _run_study(
     catalog: Catalog,
     store: StudyStore,
     workers: int,
-    cluster: _Cluster | None,
+    cluster: StudyCluster | None,
     worlds: dict[int, World],
     batch_size: int | None,
     progress: Callable[[int, int], None] | None,

@@ -118,11 +118,35 @@ def radar_sites(scenario: Scenario, deployment: Deployment) -> list[RadarSite]:
     return sites
 
 
-def _study_grid(terrain: Terrain, sites: Sequence[RadarSite], reach_m: float, cell_m: float) -> Grid:
+@dataclass
+class CoverageCache:
+    """Terrain grids and radar floors kept between coverage studies of the same sites on the same terrain
+    (the demo's studies over a surface and in free space differ only in what the radars see of the
+    signal): give the same one to each :func:`run_coverage`. Keyed by everything they depend on."""
+
+    grids: dict[tuple[object, ...], Grid] = field(default_factory=dict)
+    floors: dict[tuple[object, ...], Floor] = field(default_factory=dict)
+
+
+def _study_grid(
+    terrain: Terrain, sites: Sequence[RadarSite], reach_m: float, cell_m: float, cache: CoverageCache
+) -> tuple[Grid, tuple[object, ...]]:
     lat = float(np.mean([s.lat for s in sites]))
     lon = float(np.mean([s.lon for s in sites]))
     spread = max(_GEOD.inv(lon, lat, s.lon, s.lat)[2] for s in sites)
-    return terrain.local_grid(lat, lon, reach_m + spread + 2 * cell_m, cell_m)
+    key = (terrain.identity, lat, lon, reach_m + spread + 2 * cell_m, cell_m)
+    grid = cache.grids.get(key)
+    if grid is None:
+        grid = cache.grids[key] = terrain.local_grid(lat, lon, reach_m + spread + 2 * cell_m, cell_m)
+    return grid, key
+
+
+def progress_total(scenario: Scenario, catalog: Catalog, cases: Sequence[tuple[str, Altitude]]) -> int:
+    """How many messages :func:`run_coverage` gives its ``progress`` for these ``cases``: the terrain, each
+    radar's floor, each case and each target's maps."""
+    targets = dict.fromkeys(t for t, _ in cases)
+    dep = deploy(scenario, catalog, target_classes=tuple(catalog.target(t).target_class for t in targets))
+    return 1 + len(radar_sites(scenario, dep)) + len(cases) + len(targets)
 
 
 def run_coverage(
@@ -135,6 +159,7 @@ def run_coverage(
     progress: Callable[[str], None] | None = None,
     cases: Sequence[tuple[str, Altitude]] | None = None,
     aspect: str = "nose",
+    cache: CoverageCache | None = None,
 ) -> CoverageResult:
     """Detection and engagement coverage of the scenario's units; writes GeoTIFF, GeoJSON, KML and PNG.
 
@@ -146,7 +171,8 @@ def run_coverage(
     (:mod:`.maps`); engagement is the battalion radar's detection within its missiles' envelope. Areas
     are true ellipsoidal km² (:mod:`.areas`); the ring is each unit's advertised range around it. The
     scenario's ``environment`` (surface, multipath, clutter) applies as in the engine; each radar sees the
-    target's RCS in its own band from ``aspect`` (``nose``: every target heads for the radar).
+    target's RCS in its own band from ``aspect`` (``nose``: every target heads for the radar). ``cache``
+    keeps the grid and floors for another study of the same sites (:class:`CoverageCache`).
     """
     from iadsim.catalog import ASPECTS
     from iadsim.coverage.areas import area_by_country, area_km2
@@ -180,7 +206,8 @@ def run_coverage(
     rings = {u.name: catalog.system(u.system).advertised_range_m.value for u in scenario.units}
     reach = max([*rings.values(), *(min(m.instrumented_range_m, 1000e3) for m in models.values())])
     say(f"terrain {terrain.identity}: local grid of {cell:g} m cells")
-    grid = _study_grid(terrain, sites, reach, cell)
+    cache = cache if cache is not None else CoverageCache()
+    grid, grid_key = _study_grid(terrain, sites, reach, cell, cache)
     to_grid = Transformer.from_crs(WGS84, grid.crs, always_xy=True)
     facing = {
         s: local_azimuth_rad(grid.crs, s.lat, s.lon, s.facing_deg) if s.facing_deg is not None else 0.0
@@ -190,9 +217,11 @@ def run_coverage(
     for s in sites:
         say(f"radar floor of {s.label}")
         x, y = to_grid.transform(s.lon, s.lat)
-        floors[s] = radar_floor(
-            grid, x, y, models[s].mast_height_m, spec.k, min(models[s].instrumented_range_m, reach)
-        )
+        args = (x, y, models[s].mast_height_m, spec.k, min(models[s].instrumented_range_m, reach))
+        floor = cache.floors.get((grid_key, *args))
+        if floor is None:
+            floor = cache.floors[(grid_key, *args)] = radar_floor(grid, *args)
+        floors[s] = floor
     # every floor is a window of the common grid: put them back on it
     full = {s: _on_grid(f, grid) for s, f in floors.items()}
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +18,7 @@ from iadsim.sensors import DetectionRange, Environment, RadarModel, SurfaceModel
 from iadsim.workflows import layout
 
 if TYPE_CHECKING:
+    from iadsim.montecarlo.runner import StudyCluster
     from iadsim.scenario import Scenario
     from iadsim.workflows.coverage_study import CoverageResult
 
@@ -79,13 +83,47 @@ class DemoResult:
     files: list[Path]
     coverage: CoverageResult | None = None
     saturation: list[SaturationRow] | None = None
+    step_times_s: dict[str, float] = field(default_factory=dict)
+
+
+#: The demo's steps, in order: its progress and its timings name them.
+STEPS = ("detection ranges", "coverage over terrain", "saturation study", "report")
+
+#: How the demo reports progress: ``(step, done, total, message)``, ``total`` the units of work the step
+#: has (``None``: not known), at its start (``done`` 0) and as each unit finishes.
+Progress = Callable[[str, int, "int | None", str], None]
+
+
+class _Steps:
+    """The demo's steps as they run: their progress, reported, and their times (s)."""
+
+    def __init__(self, report: Progress | None) -> None:
+        self.report: Progress = report or (lambda _s, _d, _t, _m: None)
+        self.times: dict[str, float] = {}
+        self.name = ""
+        self.done = 0
+        self.total: int | None = None
+        self.t0 = 0.0
+
+    def start(self, name: str, total: int | None) -> None:
+        self.end()
+        self.name, self.done, self.total, self.t0 = name, 0, total, time.perf_counter()
+        self.report(name, 0, total, "")
+
+    def tick(self, message: str = "", done: int | None = None) -> None:
+        self.done = self.done + 1 if done is None else done
+        self.report(self.name, self.done, self.total, message)
+
+    def end(self) -> None:
+        if self.name and self.name not in self.times:
+            self.times[self.name] = time.perf_counter() - self.t0
 
 
 def run_demo(
     out_dir: Path,
     catalog: Catalog | None = None,
     coverage: bool = True,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
     saturation_runs: int = 0,
     workers: int = 1,
 ) -> DemoResult:
@@ -93,26 +131,33 @@ def run_demo(
 
     1. Detection ranges over a smooth 4/3 earth with each radar at its catalog mast height: the smaller of
        the free-space range at single-look Pd 0.5 and the radar horizon to the target altitude (CSV, PNG).
+       Then near the ground, the S-400's radars against a cruise missile and an F-16C at 50 m in free
+       space and over farmland and a calm sea (``surface-effects.csv/png``, the 96L6E's vertical coverage
+       with lobing); and the F-35A beside the F-16C at 10 km, by radar band and aspect
+       (``signatures.csv/png``).
     2. With ``coverage``: the regiment of the built-in scenario ``ankara-s400`` over the embedded GLOBE
        terrain: radar floor, detection and engagement coverage of an F-16C at 50 m, 1 km and 10 km, an
        F-35A at 10 km and a cruise missile at 50 m above ground over the scenario's surface, the ring vs
-       real table and the maps, in ``out_dir / "coverage"``; the cruise missile again in free space, in
-       ``out_dir / "coverage-free-space"``.
-    Between the two: near the ground, the S-400's radars against a cruise missile and an F-16C at 50 m in
-    free space and over farmland and a calm sea (``surface-effects.csv/png``, the 96L6E's vertical coverage
-    with lobing); and the F-35A beside the F-16C at 10 km, by radar band and aspect (``signatures.csv/png``).
-    Finally ``report.html``: everything above in one self-contained page (:mod:`iadsim.workflows.report`).
-
+       real table and the maps, in ``out_dir / "coverage"``; the cruise missile again in free space (same
+       grid and floors), in ``out_dir / "coverage-free-space"``.
     3. With ``saturation_runs`` > 0: a Monte Carlo saturation study: raids of 8 to 64 cruise missiles
        against one and two battalions (``ankara-s400`` and ``ankara-s400-2bn``, the raid starting 120 km
        out), every disputed catalog figure drawn per replication; leak fractions with 95% intervals as
-       ``saturation.png`` and ``saturation.csv``, replications in ``saturation.duckdb``.
+       ``saturation.png`` and ``saturation.csv``, replications in ``saturation.duckdb``. With ``workers``
+       > 1, one Dask cluster serves both defences; it starts (and its workers load the engine) while the
+       coverage is computed.
+    4. ``report.html``: everything above in one self-contained page (:mod:`iadsim.workflows.report`).
+
+    ``progress`` hears of each step (:data:`STEPS`) as it starts and advances; the result holds each
+    step's time.
     """
+    steps = _Steps(progress)
     cat = catalog or default_catalog()
     system = cat.system(DEMO_SYSTEM)
     radar_ids = [*system.regiment_radars, *system.battalion_radars]
     targets = [cat.targets[t] for t in sorted(cat.targets)]
     ring_m = system.advertised_range_m.value
+    steps.start(STEPS[0], 4)
     rows = detection_range_table(cat, radar_ids, targets, DEMO_ALTITUDES_M, pd=DEMO_PD, ring_m=ring_m)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [
@@ -123,6 +168,7 @@ def run_demo(
             [DEMO_SYSTEM, *radar_ids, *(t.id for t in targets), *SURFACES],
         ),
     ]
+    steps.tick("detection ranges")
     from iadsim.report.plots import blake_chart, detection_range_chart
 
     with atomic_path(out_dir / layout.DETECTION_PNG) as tmp:
@@ -130,6 +176,7 @@ def run_demo(
             tmp, rows, f"{system.name}: detection range over a smooth 4/3 earth, Pd {DEMO_PD:g}", ring_m / 1e3
         )
     files.append(out_dir / layout.DETECTION_PNG)
+    steps.tick("detection range chart")
     acq = cat.radar(system.regiment_radars[0])
     model = RadarModel.from_catalog(acq)
     curves = []
@@ -154,35 +201,81 @@ def run_demo(
             max_height_km=30.0,
         )
     files.append(blake)
+    steps.tick("vertical coverage")
     files += _surface_and_signatures(cat, radar_ids, out_dir)
-    study = None
-    if coverage:
-        from iadsim.scenario import FREE_SPACE_SURFACE, Altitude, resolve_scenario
-        from iadsim.workflows.coverage_study import run_coverage
+    steps.tick("near the ground and signatures")
 
-        scenario = resolve_scenario(DEMO_SCENARIO, cat)
-        cases = [(t, Altitude(agl=a)) for t, a in DEMO_COVERAGE]
-        study = run_coverage(scenario, cat, out_dir / layout.COVERAGE_DIR, cases=cases, progress=progress)
-        free_env = scenario.environment.model_copy(update={"surface": FREE_SPACE_SURFACE})
-        run_coverage(
-            scenario.model_copy(update={"environment": free_env}),
-            cat,
-            out_dir / layout.FREE_SPACE_DIR,
-            cases=[(SURFACE_TARGETS[0], Altitude(agl=SURFACE_ALTITUDE_M))],
-            progress=progress,
-        )
     sat = None
-    if saturation_runs > 0:
-        sat, sat_files = saturation_study(cat, out_dir, saturation_runs, workers, progress)
-        files += sat_files
+    with ThreadPoolExecutor(1) as pool:
+        # the saturation study's cluster starts, and its workers load the engine, during the coverage
+        starting = pool.submit(_start_cluster, workers) if saturation_runs > 0 and workers > 1 else None
+        try:
+            study = _coverage(cat, out_dir, steps) if coverage else None
+        except BaseException:
+            if starting is not None:
+                _close_once_started(starting)
+            raise
+        if saturation_runs > 0:
+            with starting.result() if starting is not None else contextlib.nullcontext() as cluster:
+                sat, sat_files = saturation_study(cat, out_dir, saturation_runs, workers, steps, cluster)
+            files += sat_files
     from iadsim.workflows.report import write_report
 
-    if progress:
-        progress("writing the report")
+    steps.start(STEPS[3], 1)
     files.append(write_report(out_dir, out_dir / layout.REPORT_HTML, catalog=cat))
+    steps.tick("report.html")
+    steps.end()
     return DemoResult(
-        system=system.name, ring_m=ring_m, pd=DEMO_PD, rows=rows, files=files, coverage=study, saturation=sat
+        system=system.name,
+        ring_m=ring_m,
+        pd=DEMO_PD,
+        rows=rows,
+        files=files,
+        coverage=study,
+        saturation=sat,
+        step_times_s=dict(steps.times),
     )
+
+
+def _start_cluster(workers: int) -> StudyCluster:
+    from iadsim.montecarlo.runner import StudyCluster
+
+    return StudyCluster(workers, None)
+
+
+def _close_once_started(starting: Future[StudyCluster]) -> None:
+    """Close a cluster that was starting for a study that will not run (it failed to start: nothing)."""
+    try:
+        starting.result().close()
+    except Exception:
+        pass
+
+
+def _coverage(cat: Catalog, out_dir: Path, steps: _Steps) -> CoverageResult:
+    """Step 2 of :func:`run_demo`: the coverage studies over the scenario's surface and in free space."""
+    from iadsim.scenario import FREE_SPACE_SURFACE, Altitude, resolve_scenario
+    from iadsim.workflows.coverage_study import CoverageCache, progress_total, run_coverage
+
+    scenario = resolve_scenario(DEMO_SCENARIO, cat)
+    cases = [(t, Altitude(agl=a)) for t, a in DEMO_COVERAGE]
+    free_env = scenario.environment.model_copy(update={"surface": FREE_SPACE_SURFACE})
+    free_scenario = scenario.model_copy(update={"environment": free_env})
+    free_cases = [(SURFACE_TARGETS[0], Altitude(agl=SURFACE_ALTITUDE_M))]
+    total = progress_total(scenario, cat, cases) + progress_total(free_scenario, cat, free_cases)
+    steps.start(STEPS[1], total)
+    cache = CoverageCache()  # the free-space study reuses the grid and the floors
+    study = run_coverage(
+        scenario, cat, out_dir / layout.COVERAGE_DIR, cases=cases, progress=steps.tick, cache=cache
+    )
+    run_coverage(
+        free_scenario,
+        cat,
+        out_dir / layout.FREE_SPACE_DIR,
+        cases=free_cases,
+        progress=steps.tick,
+        cache=cache,
+    )
+    return study
 
 
 def _surface_and_signatures(cat: Catalog, radar_ids: list[str], out_dir: Path) -> list[Path]:
@@ -318,29 +411,38 @@ def _cruise_only(scenario: Scenario, start_km: float) -> Scenario:
 
 
 def saturation_study(
-    cat: Catalog, out_dir: Path, runs: int, workers: int = 1, progress: Callable[[str], None] | None = None
+    cat: Catalog,
+    out_dir: Path,
+    runs: int,
+    workers: int = 1,
+    steps: _Steps | None = None,
+    cluster: StudyCluster | None = None,
 ) -> tuple[list[SaturationRow], list[Path]]:
-    """Leak fraction against raid size for one and two S-400 battalions, with uncertainty (see run_demo)."""
+    """Leak fraction against raid size for one and two S-400 battalions, with uncertainty (see run_demo);
+    on ``cluster`` if given (both defences), else on ``workers`` processes."""
     from iadsim.montecarlo import StudySpec, Sweep
     from iadsim.montecarlo.runner import run_study
     from iadsim.montecarlo.stats import summarize
     from iadsim.scenario import resolve_scenario
     from iadsim.store import StudyStore
 
-    say = progress or (lambda _m: None)
+    steps = steps or _Steps(None)
+    defences = (("1 battalion", "ankara-s400"), ("2 battalions", "ankara-s400-2bn"))
+    per_defence = runs * len(SATURATION_SIZES)
+    steps.start(STEPS[2], per_defence * len(defences))
     rows: list[SaturationRow] = []
     db = out_dir / layout.SATURATION_DB
     with StudyStore(db) as store:
-        for defence, name in (("1 battalion", "ankara-s400"), ("2 battalions", "ankara-s400-2bn")):
+        for d_i, (defence, name) in enumerate(defences):
             scenario = _cruise_only(resolve_scenario(name, cat), SATURATION_START_KM)
             spec = StudySpec(
                 scenario, runs, seed=2019, sweep=Sweep("raids.0.count", SATURATION_SIZES), uncertainty=True
             )
 
-            def tick(done: int, total: int, defence: str = defence) -> None:
-                say(f"saturation study, {defence}: {done}/{total} replications")
+            def tick(done: int, _total: int, defence: str = defence, before: int = d_i * per_defence) -> None:
+                steps.tick(defence, done=before + done)
 
-            res = run_study(spec, cat, store, workers=workers, progress=tick)
+            res = run_study(spec, cat, store, workers=workers, progress=tick, cluster=cluster)
             for s in summarize(store.replications(res.study_id)):
                 lf, al = s["leak_fraction"], s["any_leak"]
                 rows.append(
