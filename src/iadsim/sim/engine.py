@@ -308,12 +308,12 @@ class _Run:
                 truth = np.concatenate([truth, np.full(n_fa, -1)])
                 rcs = np.concatenate([rcs, np.full(n_fa, np.nan)])  # (a false alarm has no target)
         if det_idx.size:
-            for i in det_idx:
-                if self.last_seen[ri, i] == -np.inf:
-                    radar = w.radars[ri]
-                    self.log(t, "detection", threat=int(i), unit=w.units[radar.unit].name, detail=radar.label)
-                if np.isnan(self.first_detected_s[i]):
-                    self.first_detected_s[i] = t
+            if self.record:
+                radar = w.radars[ri]
+                for i in det_idx[self.last_seen[ri, det_idx] == -np.inf].tolist():
+                    self.log(t, "detection", threat=i, unit=w.units[radar.unit].name, detail=radar.label)
+            first = self.first_detected_s[det_idx]
+            self.first_detected_s[det_idx] = np.where(np.isnan(first), t, first)
             self.last_seen[ri, det_idx] = t
         if len(xyz):
             meas, cov = _measure(self.rng, self.radar_xyz[ri], xyz, self.sigmas[ri])
@@ -429,14 +429,16 @@ class _Run:
         return np.asarray(np.min(np.maximum(d, 0.0), axis=1) / speed)
 
     def can_fire(self, t: float, bi: int) -> bool:
-        """Whether battalion ``bi`` has a free fire channel, a missile to guide and its launch interval
-        behind it (the checks of :meth:`assign` that do not depend on the track)."""
+        """Whether battalion ``bi`` has a free fire channel, a missile to guide, its launch interval
+        behind it and a ready launcher with a round on it (the checks of :meth:`assign` and
+        :meth:`choose_missile` that do not depend on the track)."""
         bn = self.w.battalions[bi]
         radar = self.w.radars[bn.radar]
         return bool(
             self.channels[bn.radar] < radar.targets_engaged
             and self.guided[bn.radar] + 1 <= radar.missiles_guided
             and t >= self.bn_last_launch[bi] + bn.launch_interval_s
+            and self.bn_rounds[bi][self.bn_ready[bi] <= t].any()
         )
 
     def fire_control(self, t: float) -> None:
@@ -451,6 +453,7 @@ class _Run:
                 continue  # no battalion can fire: nothing to assign this step
             engaged = {e.threat for e in self.engagements if e.unit == ui}
             busy, threat_of = self.threat_busy_until[ui], self.track_threat[ui]
+            held = np.any(self.last_seen[radars] >= hold, axis=0).tolist()  # by a battalion that can fire
             eligible = set()
             for tid, since in self.track_confirmed_s[ui].items():
                 if t < since + unit.processing_delay_s:
@@ -458,7 +461,7 @@ class _Run:
                 threat = threat_of.get(tid, -1)
                 if threat < 0 or self.dead[threat] or threat in engaged or busy.get(threat, -1.0) > t:
                     continue  # (the fire unit knows its target from the track's history)
-                if all(self.last_seen[r, threat] < hold for r in radars):
+                if not held[threat]:
                     continue  # no battalion that can fire holds it
                 eligible.add(tid)
             if not eligible:
@@ -477,6 +480,8 @@ class _Run:
                     t, ui, tid, x[k], covs[rows[k]], float(age[k]), doctrine.salvo
                 ):
                     engaged.add(threat)
+                    if not any(self.can_fire(t, bi) for bi in unit.battalions):
+                        break  # (the tracks left would find no battalion to fire: nothing changes)
 
     def assign(
         self, t: float, ui: int, tid: int, x: FloatArray, cov: FloatArray, age: float, salvo: int
@@ -486,14 +491,7 @@ class _Run:
         w = self.w
         threat = self.track_threat[ui].get(tid, -1)
         p, v = x[:3], x[3:]
-        # traces of the position, position-velocity and velocity blocks: the aim point p + v T has an
-        # uncertainty of trace P_pp + 2 T trace P_pv + T^2 trace P_vv (T counted from the track's time)
-        traces = (
-            float(np.trace(cov[:3, :3])),
-            float(np.trace(cov[:3, 3:])),
-            float(np.trace(cov[3:, 3:])),
-            age,
-        )
+        traces: tuple[float, float, float, float] | None = None  # (for the first battalion that gets there)
         for bi in w.units[ui].battalions:
             bn = w.battalions[bi]
             radar = w.radars[bn.radar]
@@ -509,6 +507,16 @@ class _Run:
             if threat < 0 or self.last_seen[bn.radar, threat] < t - w.scenario.options.hold_s:
                 continue  # the engagement radar does not hold it
             seen = float(self.last_seen[bn.radar, threat])
+            if traces is None:
+                # traces of the position, position-velocity and velocity blocks: the aim point p + v T has an
+                # uncertainty of trace P_pp + 2 T trace P_pv + T^2 trace P_vv (T counted from the track's
+                # time)
+                traces = (
+                    float(np.trace(cov[:3, :3])),
+                    float(np.trace(cov[:3, 3:])),
+                    float(np.trace(cov[3:, 3:])),
+                    age,
+                )
             choice = self.choose_missile(t, bi, bn, p, v, w.threats.target_class[threat], traces, seen)
             if choice is None:
                 continue
@@ -572,13 +580,14 @@ class _Run:
         hold = self.w.scenario.options.hold_s
         b = self.bn_xyz[bi]
         ready = self.bn_ready[bi] <= t
+        loaded = np.any((self.bn_rounds[bi] > 0) & ready[:, None], axis=0).tolist()  # by missile type
         speed = math.sqrt(float(v @ v))
         for j in self.missile_order[bi]:
             m = bn.missiles[j]
             env = m.envelope(target_class)
             if env is None or speed > m.max_target_speed_mps:
                 continue
-            if not np.any(ready & (self.bn_rounds[bi][:, j] > 0)):
+            if not loaded[j]:
                 continue
             f = m.profile
             tof = _kernels.intercept_time(
