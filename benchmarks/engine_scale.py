@@ -386,7 +386,8 @@ COSTS = (
 def slopes(rows: list[dict[str, Any]], fixed_batteries: int, fixed_threats: int) -> dict[str, dict[str, Any]]:
     """Log-log slopes of every cost against threats (at ``fixed_batteries``) and batteries (at
     ``fixed_threats``): over the whole series, and between neighbours (``segments``, of the warm
-    replication: where the growth steepens)."""
+    replication: where the growth steepens); and of the warm replication against threats at the most
+    batteries (``threats_at_most_batteries``, where the family has two members or more there)."""
     out: dict[str, dict[str, Any]] = {}
     for name, fixed, value, vary in (
         ("threats", "batteries", fixed_batteries, "threats"),
@@ -399,6 +400,14 @@ def slopes(rows: list[dict[str, Any]], fixed_batteries: int, fixed_threats: int)
         out[name]["segments"] = [
             [n[i], n[i + 1], loglog_slope(n[i : i + 2], warm[i : i + 2])] for i in range(len(n) - 1)
         ]
+    most = max(r["batteries"] for r in rows)
+    s = _series(rows, "batteries", most, "threats")
+    if most != fixed_batteries and len(s) >= 2:
+        out["threats_at_most_batteries"] = {
+            "batteries": most,
+            "rep_warm_median_s": loglog_slope([r["threats"] for r in s], [r["rep_warm_median_s"] for r in s]),
+            "threats": [r["threats"] for r in s],
+        }
     return out
 
 
@@ -419,6 +428,18 @@ def plot(rows: list[dict[str, Any]], fixed_batteries: int, fixed_threats: int, p
         for key, label in COSTS[:3]:
             cost = [r[key] for r in s]
             ax.loglog(n, cost, "o-", label=f"{label} (slope {loglog_slope(n, cost):.2f})")
+        if vary == "threats":  # the warm replication at the most batteries, where there are two members
+            most = max(r["batteries"] for r in rows)
+            s = _series(rows, "batteries", most, "threats")
+            if most != value and len(s) >= 2:
+                n, cost = [r["threats"] for r in s], [r["rep_warm_median_s"] for r in s]
+                ax.loglog(
+                    n,
+                    cost,
+                    "s--",
+                    label=f"replication at {most} batteries (slope {loglog_slope(n, cost):.2f})",
+                )
+            ax.axhline(GOAL_CORNER_S, ls=":", color="grey", label=f"goal at {CORNER[0]} x {CORNER[1]}")
         ax.set_xlabel(vary)
         ax.set_ylabel("seconds")
         ax.set_title(f"Cost against {vary} ({title})")
@@ -484,6 +505,12 @@ def report_goals(result: dict[str, Any]) -> None:
         )
         pieces = ", ".join(f"{a}-{b}: {v:.2f}" for a, b, v in s["segments"])
         print(f"  warm replication between neighbours: {pieces}")
+    if "threats_at_most_batteries" in sl:
+        m = sl["threats_at_most_batteries"]
+        print(
+            f"slope against threats ({m['batteries']} batteries, threats {m['threats']}): warm replication "
+            f"{m['rep_warm_median_s']:.2f}"
+        )
     slope = sl["threats"]["rep_warm_median_s"]
     print(f"goal: slope in threats <= {GOAL_SLOPE}: {slope:.2f} (ratio {slope / GOAL_SLOPE:.2f})")
     corner = [r for r in result["members"] if (r["batteries"], r["threats"]) == CORNER]
