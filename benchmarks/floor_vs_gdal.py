@@ -201,8 +201,8 @@ def run(
     def ours(out: Path, *extra: str) -> list[str]:
         return [
             sys.executable, "-m", "iadsim", "coverage", "floor", "--dem", str(dem), "--site", f"{x},{y}",
-            "--site-crs", "dem", "--mast", str(MAST_M), "--k", f"{K_GDAL:.10f}", "--max-range-km", str(range_km),
-            "--out", str(out), *extra,
+            "--site-crs", "dem", "--mast", str(MAST_M), "--k", f"{K_GDAL:.10f}",
+            "--max-range-km", str(range_km), "--out", str(out), *extra,
         ]  # fmt: skip
 
     setups = python_setups(work)
