@@ -1,4 +1,4 @@
-"""``iadsim coverage floor`` and ``iadsim coverage map``."""
+"""``iadsim coverage floor``, ``iadsim coverage map`` and ``iadsim coverage sites``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from iadsim.limits import K_RANGE, PD_RANGE
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from iadsim.catalog.models import Target
+    from iadsim.coverage.sites import RadarSite, SitesCoverage
     from iadsim.workflows.coverage_study import CoverageResult
 
 app = typer.Typer(
@@ -362,3 +364,383 @@ def ring_table(result: CoverageResult) -> Table:
             ", ".join(f"{c} {a:,.0f}" for c, a in shares if a > 0),
         )
     return table
+
+
+SitesMode = Literal["detection", "visibility"]
+
+
+@app.command("sites")
+def sites(
+    site: Annotated[list[str] | None, typer.Option(help="LAT,LON of a radar site (repeatable).")] = None,
+    sites_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--sites", help="CSV of sites: columns lat,lon and optionally radar, mast_m, facing_deg, name."
+        ),
+    ] = None,
+    radar: Annotated[str, typer.Option(help="Catalog radar at sites that name none.")] = "96l6e",
+    mast: Annotated[
+        float | None,
+        typer.Option(
+            help="Antenna height above the ground at sites that give none, m (default: the radar's)."
+        ),
+    ] = None,
+    facing: Annotated[
+        float | None, typer.Option(help="Azimuth sector radars face, degrees from north (0-360).")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Catalog target id (default f-16c unless --rcs).")
+    ] = None,
+    rcs: Annotated[
+        float | None, typer.Option(help="Target radar cross-section, m² (instead of --target).")
+    ] = None,
+    swerling: Annotated[int | None, typer.Option(help="Swerling case with --rcs (0-4; default 1).")] = None,
+    aspect: Annotated[
+        str, typer.Option(help="Aspect the target shows the radars: nose, beam or tail.")
+    ] = "nose",
+    altitude: Annotated[float, typer.Option("--altitude", "-a", help="Target altitude, m.")] = 50.0,
+    agl: Annotated[
+        bool, typer.Option("--agl/--amsl", help="Altitude above ground (default) or sea level.")
+    ] = True,
+    cell_m: Annotated[float, typer.Option(help="Cell size of the common grid, m.")] = 250.0,
+    range_km: Annotated[
+        float | None, typer.Option(help="Maximum range, km (default: each radar's instrumented range).")
+    ] = None,
+    mode: Annotated[
+        SitesMode,
+        typer.Option(help="detection: radar equation within line of sight; visibility: line of sight only."),
+    ] = "detection",
+    pd: Annotated[float, typer.Option(help="Single-look detection probability defining coverage.")] = 0.5,
+    k: Annotated[float, typer.Option(help="Effective earth radius factor.")] = 4 / 3,
+    surface: Annotated[
+        str,
+        typer.Option(
+            metavar="ID", help="Surface under the signal (catalog surface id, or 'none' for free space)."
+        ),
+    ] = "farmland",
+    terrain: Annotated[
+        str, typer.Option(help="globe, flat, copernicus-90, copernicus-30 or a GeoTIFF.")
+    ] = "globe",
+    out: Annotated[Path, typer.Option(help="GeoTIFF to write: how many sites cover each cell.")] = Path(
+        "sites-count.tif"
+    ),
+    png: Annotated[Path | None, typer.Option(help="Also draw a PNG map of the coverage.")] = None,
+    geojson: Annotated[Path | None, typer.Option(help="Also write the coverage as GeoJSON polygons.")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Coverage of many radar sites on one grid: how many sites see each cell, per-site areas, overlap.
+
+    detection: a target of --target (or --rcs) at --altitude is detected with single-look Pd >= --pd
+    (line of sight over the terrain, elevation limits, sector, instrumented range, the radar equation
+    over --surface). visibility: line of sight alone, a target --altitude above the ground (as
+    gdal_viewshed's cumulative mode). Writes the count as a GeoTIFF; prints per-site and overlap areas.
+    """
+    from iadsim._atomic import check_not_input, inputs
+    from iadsim.catalog import ASPECTS
+    from iadsim.cli._common import get_catalog
+    from iadsim.coverage.sites import RadarSite
+    from iadsim.scenario import FREE_SPACE_SURFACE, MAX_ALTITUDE_M
+
+    in_range("--altitude", altitude, 0, MAX_ALTITUDE_M)
+    in_range("--cell-m", cell_m, 10, 100_000)
+    in_range("--range-km", range_km, 0, 2000, low_open=True)
+    in_range("--pd", pd, *PD_RANGE)
+    in_range("--k", k, *K_RANGE)
+    in_range("--mast", mast, 0, 200)
+    in_range("--rcs", rcs, 0, 1e6, low_open=True)
+    in_range("--swerling", swerling, 0, 4)
+    if facing is not None and not 0 <= facing < 360:
+        raise InputError(f"--facing: an azimuth in degrees lies in [0, 360), got {facing}")
+    if aspect not in ASPECTS:
+        raise InputError(f"--aspect: must be one of {', '.join(ASPECTS)}, got {aspect!r}")
+    if target is not None and rcs is not None:
+        raise InputError("give either --target or --rcs, not both")
+    if swerling is not None and rcs is None:
+        raise InputError("--swerling goes with --rcs (a catalog target has its own)")
+    if mode == "visibility" and not agl:
+        raise InputError("--amsl: visibility mode counts a target at a height above the ground; use --agl")
+    if out.is_dir():
+        raise InputError(f"--out: {out} is a folder; give the name of the GeoTIFF to write")
+    cat = get_catalog()
+    cat.radar(radar)
+    entries: list[RadarSite] = []
+    for i, text in enumerate(site or []):
+        lat, lon = parse_pair(text, "--site")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InputError(f"--site: {text!r} is not a LAT,LON position in degrees")
+        entries.append(RadarSite(lat, lon, radar, mast, facing, f"site-{i + 1}"))
+    if sites_file is not None:
+        entries += read_sites_csv(sites_file, radar, mast, facing, first=len(entries) + 1)
+    if not entries:
+        raise InputError("give at least one --site LAT,LON or a --sites file")
+    for e in entries:
+        cat.radar(str(e.radar))
+    if surface != FREE_SPACE_SURFACE:
+        cat.surface(surface)
+    tgt = None
+    if rcs is None:
+        tgt = cat.target(target or "f-16c")
+    with inputs(input_files(terrain, sites_file)):
+        for path, option in ((out, "--out"), (png, "--png"), (geojson, "--geojson")):
+            if path is not None:
+                check_not_input(path, option)
+        _sites(entries, tgt, rcs, swerling, aspect, altitude, agl, cell_m, range_km, mode, pd, k, surface,
+               terrain, out, png, geojson, json_)  # fmt: skip
+
+
+def read_sites_csv(
+    path: Path, radar: str, mast: float | None, facing: float | None, first: int = 1
+) -> list[RadarSite]:
+    """Sites from a CSV file with a header: ``lat``, ``lon`` (degrees) and optionally ``radar`` (catalog
+    id), ``mast_m`` (m), ``facing_deg`` (degrees from north) and ``name``; empty cells take the command's
+    defaults. Sites without a name are numbered from ``first``."""
+    import csv
+
+    from iadsim.coverage.sites import RadarSite
+
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+    except UnicodeDecodeError:
+        raise InputError(f"--sites: {path} is not a UTF-8 text file") from None
+    if not rows:
+        raise InputError(f"--sites: {path} has no sites (a header line lat,lon and one line per site)")
+    fields = {name.strip().lower() for name in rows[0] if name is not None}
+    if not {"lat", "lon"} <= fields:
+        raise InputError(f"--sites: {path} needs columns lat and lon, found {', '.join(sorted(fields))}")
+    out: list[RadarSite] = []
+    for n, raw in enumerate(rows, start=2):  # (line 1 is the header)
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+        where = f"--sites: {path}, line {n}"
+
+        def number(key: str, row: dict[str, str] = row, where: str = where) -> float | None:
+            text = row.get(key, "")
+            if not text:
+                return None
+            try:
+                value = float(text)
+            except ValueError:
+                raise InputError(f"{where}: {key} must be a number, got {text!r}") from None
+            if not math.isfinite(value):
+                raise InputError(f"{where}: {key} must be finite, got {text!r}")
+            return value
+
+        lat, lon = number("lat"), number("lon")
+        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InputError(
+                f"{where}: ({row.get('lat')!r}, {row.get('lon')!r}) is not a lat, lon in degrees"
+            )
+        mast_m = number("mast_m")
+        if mast_m is not None and not 0 <= mast_m <= 200:
+            raise InputError(f"{where}: mast_m must lie in [0, 200] m, got {mast_m:g}")
+        facing_deg = number("facing_deg")
+        if facing_deg is not None and not 0 <= facing_deg < 360:
+            raise InputError(f"{where}: facing_deg must lie in [0, 360), got {facing_deg:g}")
+        out.append(
+            RadarSite(
+                lat,
+                lon,
+                row.get("radar") or radar,
+                mast if mast_m is None else mast_m,
+                facing if facing_deg is None else facing_deg,
+                row.get("name") or f"site-{first + len(out)}",
+            )
+        )
+    return out
+
+
+def _sites(
+    entries: list[RadarSite],
+    tgt: Target | None,
+    rcs: float | None,
+    swerling: int | None,
+    aspect: str,
+    altitude: float,
+    agl: bool,
+    cell_m: float,
+    range_km: float | None,
+    mode: SitesMode,
+    pd: float,
+    k: float,
+    surface: str,
+    terrain_spec: str,
+    out: Path,
+    png: Path | None,
+    geojson: Path | None,
+    json_: bool,
+) -> None:
+    """The body of :func:`sites`."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from iadsim.cli._common import err_console, get_catalog
+    from iadsim.coverage.raster import write_geotiff
+    from iadsim.coverage.sites import SiteStats, sites_coverage, sites_visibility
+    from iadsim.scenario import FREE_SPACE_SURFACE
+    from iadsim.sensors import Environment, RadarModel, SurfaceModel
+    from iadsim.terrain import open_terrain
+
+    started = time.perf_counter()
+    cat = get_catalog()
+    ter = open_terrain(terrain_spec)
+    max_range_m = range_km * 1e3 if range_km is not None else None
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=json_) as bar:
+        task = bar.add_task("terrain grid", total=len(entries))
+
+        def progress(done: SiteStats) -> None:
+            bar.update(task, advance=1, description=f"{mode}: {done.name}")
+
+        if mode == "visibility":
+            result = sites_visibility(entries, altitude, ter, cell_m, max_range_m, k, cat, progress=progress)
+            what = f"line of sight to a target {altitude:g} m above the ground"
+        else:
+            env = Environment(k=k)
+            if surface != FREE_SPACE_SURFACE:
+                env = Environment(k=k, surface=SurfaceModel.from_catalog(cat.surface(surface)))
+            if tgt is not None:
+                chosen = tgt
+
+                def rcs_of(model: RadarModel) -> float:
+                    return float(chosen.rcs(model.band, aspect)[1].value)
+
+                sw = int(tgt.swerling.value)
+                what = f"{tgt.name} ({aspect}-on)"
+            else:
+                assert rcs is not None
+                sw = 1 if swerling is None else swerling
+                what = f"RCS {rcs:g} m², Swerling {sw}"
+            result = sites_coverage(
+                entries,
+                rcs_of if tgt is not None else float(rcs or 0.0),
+                sw,
+                altitude,
+                "agl" if agl else "amsl",
+                ter,
+                cell_m,
+                max_range_m,
+                pd,
+                k,
+                env,
+                cat,
+                progress=progress,
+            )
+            what += (
+                f" at {altitude:g} m {'AGL' if agl else 'AMSL'}, single-look Pd >= {pd:g}, {env.describe()}"
+            )
+    tags = {
+        "units": "number of sites",
+        "terrain": ter.identity,
+        "k_factor": f"{k:.6g}",
+        "mode": mode,
+        "what": what,
+        "sites": "; ".join(
+            f"{s.name} {s.lat:.5f} {s.lon:.5f} {s.radar_id} {s.mast_m:g} m" for s in result.sites
+        ),
+    }
+    write_geotiff(result.count, out, nodata=None, description=f"sites covering each cell: {what}", tags=tags)
+    files = [out]
+    if geojson is not None or png is not None:
+        files += _sites_extras(result, what, ter.identity, cell_m, png, geojson)
+    total = time.perf_counter() - started
+    if json_:
+        extra = {"what": what, "terrain": ter.identity, "files": [str(f) for f in files]}
+        print_json({**result.as_dict(), **extra, "command_seconds": total})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(result.sites)} sites: {what}")
+    for col in ("site", "position", "radar", "mast m", "range km", "seconds", "km²"):
+        table.add_column(
+            col, justify="left" if col in ("site", "position", "radar") else "right", no_wrap=True
+        )
+    for s in result.sites:
+        table.add_row(
+            s.name,
+            f"{s.lat:.4f}, {s.lon:.4f}",
+            s.radar_id,
+            f"{s.mast_m:g}",
+            f"{s.range_m / 1e3:,.0f}",
+            f"{s.seconds:.2f}",
+            f"{s.area_km2:,.0f}",
+        )
+    console.print(table)
+    overlap = Table(title="overlap")
+    overlap.add_column("seen by", no_wrap=True)
+    overlap.add_column("km²", justify="right", no_wrap=True)
+    for n, area in enumerate(result.overlap_km2, start=1):
+        if n > 1 and area == 0:
+            break
+        overlap.add_row(f">= {n} site{'s' if n > 1 else ''}", f"{area:,.0f}")
+    console.print(overlap)
+    rows, cols = result.count.shape
+    console.print(
+        f"{rows:,} x {cols:,} cells of {cell_m:g} m on {ter.identity}; "
+        f"terrain grid {result.grid_seconds:.2f} s, coverage {result.seconds:.2f} s, command {total:.2f} s"
+    )
+    console.print(f"written: {', '.join(str(f) for f in files)}")
+
+
+def _sites_extras(
+    result: SitesCoverage, what: str, terrain_id: str, cell_m: float, png: Path | None, geojson: Path | None
+) -> list[Path]:
+    """The GeoJSON polygons (cells seen by at least 1 and at least 2 sites, and the sites) and the PNG map
+    of a :class:`iadsim.coverage.sites.SitesCoverage`."""
+    import numpy as np
+
+    from iadsim.coverage.export import mask_to_polygons, write_geojson
+    from iadsim.report.maps import MapLayer, MapSite, coverage_map
+
+    count = np.asarray(result.count.values)
+    levels = [n for n in (1, 2) if n <= len(result.sites) and result.overlap_km2[n - 1] > 0]
+    colours = {1: "#1f77b4", 2: "#d62728"}
+    masks = {n: result.count.with_values(count >= n) for n in levels}
+    files: list[Path] = []
+    if geojson is not None:
+        from shapely.geometry import Point
+
+        from iadsim.coverage.export import Feature
+
+        features: list[Feature] = [
+            (
+                mask_to_polygons(masks[n], simplify_m=cell_m / 2),
+                {
+                    "kind": "coverage",
+                    "min_sites": n,
+                    "area_km2": round(result.overlap_km2[n - 1], 1),
+                    "name": f"seen by >= {n} site(s): {what}",
+                    "color": colours[n],
+                },
+            )  # fmt: skip
+            for n in levels
+        ]
+        features += [
+            (
+                Point(s.lon, s.lat),
+                {"kind": "site", "name": s.name, "radar": s.radar_id, "area_km2": round(s.area_km2, 1)},
+            )
+            for s in result.sites
+        ]
+        files.append(write_geojson(features, geojson))
+    if png is not None:
+        assert result.elevation is not None
+        layers = [
+            MapLayer(
+                masks[n],
+                f"seen by ≥ {n} site{'s' if n > 1 else ''}: {result.overlap_km2[n - 1]:,.0f} km²",
+                colours[n],
+            )
+            for n in levels
+        ]
+        files.append(
+            coverage_map(
+                png,
+                result.elevation,
+                layers,
+                [MapSite(s.name, s.lat, s.lon) for s in result.sites],
+                title=f"{len(result.sites)} radar sites: {what}",
+                subtitle=f"{terrain_id}; {cell_m:g} m cells",
+            )
+        )
+    return files
