@@ -60,7 +60,8 @@ def demo(
         TextColumn("[dim]{task.fields[message]}"),
     )
     tasks: dict[str, TaskID] = {}
-    with Progress(*columns, console=err_console, transient=json_) as bars:
+    # (on a terminal only; transient: the bars give way to the table of step times, or to an error)
+    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bars:
 
         def show(step: str, done: int, total: int | None, message: str) -> None:
             if step not in tasks:
