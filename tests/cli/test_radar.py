@@ -179,5 +179,5 @@ def test_demo_writes_table_and_charts(cli_process, tmp_path: Path) -> None:  # t
     assert "report.html" in result.out
     # the time of each step, after the work: one row per step and their sum
     times = result.out[result.out.index("Time per step") :]
-    for step in ("detection ranges", "coverage over terrain", "saturation study", "report", "all"):
+    for step in ("detection ranges", "coverage over terrain", "saturation study", "report", "whole demo"):
         assert re.search(rf"{step}\s+│\s+\d+\.\d\s", times), step

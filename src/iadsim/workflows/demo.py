@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,6 +83,7 @@ class DemoResult:
     coverage: CoverageResult | None = None
     saturation: list[SaturationRow] | None = None
     step_times_s: dict[str, float] = field(default_factory=dict)
+    wall_s: float = 0.0  # the whole demo (the coverage and the saturation study run side by side)
 
 
 #: The demo's steps, in order: its progress and its timings name them.
@@ -94,29 +94,32 @@ STEPS = ("detection ranges", "coverage over terrain", "saturation study", "repor
 Progress = Callable[[str, int, "int | None", str], None]
 
 
+class _Step:
+    """One of the demo's steps as it runs: its progress, reported, and its time (s) once it ends."""
+
+    def __init__(self, steps: _Steps, name: str, total: int | None) -> None:
+        self.steps, self.name, self.total = steps, name, total
+        self.done = 0
+        self.t0 = time.perf_counter()
+        steps.report(name, 0, total, "")
+
+    def tick(self, message: str = "", done: int | None = None) -> None:
+        self.done = self.done + 1 if done is None else done
+        self.steps.report(self.name, self.done, self.total, message)
+
+    def end(self) -> None:
+        self.steps.times[self.name] = time.perf_counter() - self.t0
+
+
 class _Steps:
-    """The demo's steps as they run: their progress, reported, and their times (s)."""
+    """The demo's steps (two may run at once: ``report`` must be thread-safe) and their times."""
 
     def __init__(self, report: Progress | None) -> None:
         self.report: Progress = report or (lambda _s, _d, _t, _m: None)
         self.times: dict[str, float] = {}
-        self.name = ""
-        self.done = 0
-        self.total: int | None = None
-        self.t0 = 0.0
 
-    def start(self, name: str, total: int | None) -> None:
-        self.end()
-        self.name, self.done, self.total, self.t0 = name, 0, total, time.perf_counter()
-        self.report(name, 0, total, "")
-
-    def tick(self, message: str = "", done: int | None = None) -> None:
-        self.done = self.done + 1 if done is None else done
-        self.report(self.name, self.done, self.total, message)
-
-    def end(self) -> None:
-        if self.name and self.name not in self.times:
-            self.times[self.name] = time.perf_counter() - self.t0
+    def begin(self, name: str, total: int | None) -> _Step:
+        return _Step(self, name, total)
 
 
 def run_demo(
@@ -144,20 +147,21 @@ def run_demo(
        against one and two battalions (``ankara-s400`` and ``ankara-s400-2bn``, the raid starting 120 km
        out), every disputed catalog figure drawn per replication; leak fractions with 95% intervals as
        ``saturation.png`` and ``saturation.csv``, replications in ``saturation.duckdb``. With ``workers``
-       > 1, one Dask cluster serves both defences; it starts (and its workers load the engine) while the
-       coverage is computed.
+       > 1, one Dask cluster serves both defences. Steps 2 and 3 run side by side: the coverage in this
+       thread (mostly one core), the study on the cluster's workers.
     4. ``report.html``: everything above in one self-contained page (:mod:`iadsim.workflows.report`).
 
-    ``progress`` hears of each step (:data:`STEPS`) as it starts and advances; the result holds each
-    step's time.
+    ``progress`` hears of each step (:data:`STEPS`) as it starts and advances, from two threads while
+    steps 2 and 3 run; the result holds each step's time and the whole demo's.
     """
+    start = time.perf_counter()
     steps = _Steps(progress)
     cat = catalog or default_catalog()
     system = cat.system(DEMO_SYSTEM)
     radar_ids = [*system.regiment_radars, *system.battalion_radars]
     targets = [cat.targets[t] for t in sorted(cat.targets)]
     ring_m = system.advertised_range_m.value
-    steps.start(STEPS[0], 4)
+    step = steps.begin(STEPS[0], 4)
     rows = detection_range_table(cat, radar_ids, targets, DEMO_ALTITUDES_M, pd=DEMO_PD, ring_m=ring_m)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [
@@ -168,7 +172,7 @@ def run_demo(
             [DEMO_SYSTEM, *radar_ids, *(t.id for t in targets), *SURFACES],
         ),
     ]
-    steps.tick("detection ranges")
+    step.tick("detection ranges")
     from iadsim.report.plots import blake_chart, detection_range_chart
 
     with atomic_path(out_dir / layout.DETECTION_PNG) as tmp:
@@ -176,7 +180,7 @@ def run_demo(
             tmp, rows, f"{system.name}: detection range over a smooth 4/3 earth, Pd {DEMO_PD:g}", ring_m / 1e3
         )
     files.append(out_dir / layout.DETECTION_PNG)
-    steps.tick("detection range chart")
+    step.tick("detection range chart")
     acq = cat.radar(system.regiment_radars[0])
     model = RadarModel.from_catalog(acq)
     curves = []
@@ -201,30 +205,32 @@ def run_demo(
             max_height_km=30.0,
         )
     files.append(blake)
-    steps.tick("vertical coverage")
+    step.tick("vertical coverage")
     files += _surface_and_signatures(cat, radar_ids, out_dir)
-    steps.tick("near the ground and signatures")
+    step.tick("near the ground and signatures")
+    step.end()
 
+    # The coverage (one core, in this thread) and the saturation study (Dask workers, started at once;
+    # their results are stored from a second thread) run side by side: each leaves the other a core.
     sat = None
     with ThreadPoolExecutor(1) as pool:
-        # the saturation study's cluster starts, and its workers load the engine, during the coverage
-        starting = pool.submit(_start_cluster, workers) if saturation_runs > 0 and workers > 1 else None
+        saturating = (
+            pool.submit(_saturation, cat, out_dir, saturation_runs, workers, steps)
+            if saturation_runs > 0
+            else None
+        )
         try:
             study = _coverage(cat, out_dir, steps) if coverage else None
-        except BaseException:
-            if starting is not None:
-                _close_once_started(starting)
-            raise
-        if saturation_runs > 0:
-            with starting.result() if starting is not None else contextlib.nullcontext() as cluster:
-                sat, sat_files = saturation_study(cat, out_dir, saturation_runs, workers, steps, cluster)
-            files += sat_files
+        finally:
+            if saturating is not None:
+                sat, sat_files = saturating.result()  # (its error, if it failed, wins over none)
+                files += sat_files
     from iadsim.workflows.report import write_report
 
-    steps.start(STEPS[3], 1)
+    step = steps.begin(STEPS[3], 1)
     files.append(write_report(out_dir, out_dir / layout.REPORT_HTML, catalog=cat))
-    steps.tick("report.html")
-    steps.end()
+    step.tick("report.html")
+    step.end()
     return DemoResult(
         system=system.name,
         ring_m=ring_m,
@@ -234,21 +240,20 @@ def run_demo(
         coverage=study,
         saturation=sat,
         step_times_s=dict(steps.times),
+        wall_s=time.perf_counter() - start,
     )
 
 
-def _start_cluster(workers: int) -> StudyCluster:
+def _saturation(
+    cat: Catalog, out_dir: Path, runs: int, workers: int, steps: _Steps
+) -> tuple[list[SaturationRow], list[Path]]:
+    """Step 3 of :func:`run_demo`: with ``workers`` > 1 on one Dask cluster for both defences."""
+    if workers <= 1:
+        return saturation_study(cat, out_dir, runs, 1, steps)
     from iadsim.montecarlo.runner import StudyCluster
 
-    return StudyCluster(workers, None)
-
-
-def _close_once_started(starting: Future[StudyCluster]) -> None:
-    """Close a cluster that was starting for a study that will not run (it failed to start: nothing)."""
-    try:
-        starting.result().close()
-    except Exception:
-        pass
+    with StudyCluster(workers, None) as cluster:
+        return saturation_study(cat, out_dir, runs, workers, steps, cluster)
 
 
 def _coverage(cat: Catalog, out_dir: Path, steps: _Steps) -> CoverageResult:
@@ -262,19 +267,20 @@ def _coverage(cat: Catalog, out_dir: Path, steps: _Steps) -> CoverageResult:
     free_scenario = scenario.model_copy(update={"environment": free_env})
     free_cases = [(SURFACE_TARGETS[0], Altitude(agl=SURFACE_ALTITUDE_M))]
     total = progress_total(scenario, cat, cases) + progress_total(free_scenario, cat, free_cases)
-    steps.start(STEPS[1], total)
+    step = steps.begin(STEPS[1], total)
     cache = CoverageCache()  # the free-space study reuses the grid and the floors
     study = run_coverage(
-        scenario, cat, out_dir / layout.COVERAGE_DIR, cases=cases, progress=steps.tick, cache=cache
+        scenario, cat, out_dir / layout.COVERAGE_DIR, cases=cases, progress=step.tick, cache=cache
     )
     run_coverage(
         free_scenario,
         cat,
         out_dir / layout.FREE_SPACE_DIR,
         cases=free_cases,
-        progress=steps.tick,
+        progress=step.tick,
         cache=cache,
     )
+    step.end()
     return study
 
 
@@ -426,10 +432,9 @@ def saturation_study(
     from iadsim.scenario import resolve_scenario
     from iadsim.store import StudyStore
 
-    steps = steps or _Steps(None)
     defences = (("1 battalion", "ankara-s400"), ("2 battalions", "ankara-s400-2bn"))
     per_defence = runs * len(SATURATION_SIZES)
-    steps.start(STEPS[2], per_defence * len(defences))
+    step = (steps or _Steps(None)).begin(STEPS[2], per_defence * len(defences))
     rows: list[SaturationRow] = []
     db = out_dir / layout.SATURATION_DB
     with StudyStore(db) as store:
@@ -440,7 +445,7 @@ def saturation_study(
             )
 
             def tick(done: int, _total: int, defence: str = defence, before: int = d_i * per_defence) -> None:
-                steps.tick(defence, done=before + done)
+                step.tick(defence, done=before + done)
 
             res = run_study(spec, cat, store, workers=workers, progress=tick, cluster=cluster)
             for s in summarize(store.replications(res.study_id)):
@@ -475,6 +480,7 @@ def saturation_study(
             f"S-400 near Ankara against cruise missiles 50 m above ground ({runs} "
             "replications per point, disputed figures drawn)",
         )
+    step.end()
     return rows, [table, png, db]
 
 
