@@ -6,12 +6,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from iadsim.catalog import default_catalog
 from iadsim.scenario import Altitude, CoverageSpec, resolve_scenario
 from iadsim.workflows.coverage_study import CoverageCache, progress_total, run_coverage
 from iadsim.workflows.demo import DEMO_SCENARIO, STEPS, run_demo
 
 
+@pytest.mark.slow
 def test_progress_total_is_the_number_of_messages_and_a_cache_gives_the_same_study(tmp_path: Path) -> None:
     cat = default_catalog()
     sc = resolve_scenario(DEMO_SCENARIO, cat)
@@ -31,6 +34,7 @@ def test_progress_total_is_the_number_of_messages_and_a_cache_gives_the_same_stu
     assert [r.area_km2 for r in alone.rows] == [r.area_km2 for r in first.rows]
 
 
+@pytest.mark.slow
 def test_the_demo_reports_each_step_and_times_it(tmp_path: Path) -> None:
     events: list[tuple[str, int, int | None, str]] = []
     start = time.perf_counter()
