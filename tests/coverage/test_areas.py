@@ -171,3 +171,22 @@ def test_ring_area_small_and_invalid() -> None:
     assert ring_area_km2(0.0) == 0.0
     with pytest.raises(ValueError):
         ring_area_km2(-1.0)
+
+
+def test_cell_areas_are_cached_per_grid_and_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study measures many masks on one grid: the areas are computed once per grid (shape, transform,
+    CRS), whatever the values; only the latest large grid is kept."""
+    from iadsim.coverage import areas as mod
+
+    crs = local_crs(39.9, 32.8)
+    a = Grid(np.zeros((40, 30), np.uint8), Affine(1000, 0, -15e3, 0, -1000, 20e3), crs)
+    b = Grid(np.ones((40, 30), np.float32), a.transform, crs)  # same grid, other values
+    first = cell_areas_km2(a)
+    assert cell_areas_km2(b) is first and not first.flags.writeable
+    monkeypatch.setattr(mod, "LARGE_AREA_CELLS", 100)  # every grid here is "large" now
+    big1 = cell_areas_km2(a)
+    assert cell_areas_km2(a) is big1
+    np.testing.assert_array_equal(big1, first)
+    c = Grid(a.values, Affine(1000, 0, -14e3, 0, -1000, 20e3), crs)
+    cell_areas_km2(c)
+    assert cell_areas_km2(a) is not big1  # the one large entry now holds c's

@@ -131,7 +131,8 @@ def _interp_weights(n: int, m: int) -> NDArray[np.float64]:
 
 def cell_areas_km2(grid: Grid) -> NDArray[np.float64]:
     """True ellipsoidal area of each cell of ``grid``, km², shape ``grid.shape`` (read-only: cached per grid
-    shape, transform and CRS within the process, as a study measures many masks on one grid).
+    shape, transform and CRS within the process, as a study measures many masks on one grid: four grids,
+    or only the latest of those over :data:`LARGE_AREA_CELLS` cells).
 
     Geographic grids: the exact spheroidal zone formula per row (cells of a row are equal). Projected grids
     (local azimuthal-equidistant, UTM, any other): cell area in the plane divided by the projection's
@@ -140,7 +141,14 @@ def cell_areas_km2(grid: Grid) -> NDArray[np.float64]:
     better than 1e-5 for cells up to tens of km; bilinear interpolation adds less than 1e-6. Uses the CRS's
     own ellipsoid. Fast: a 5000×5000 grid takes well under a second.
     """
-    return _cell_areas_cached(grid.shape, tuple(grid.transform)[:6], grid.crs.to_wkt())
+    key = (grid.shape, tuple(grid.transform)[:6], grid.crs.to_wkt())
+    if grid.shape[0] * grid.shape[1] > LARGE_AREA_CELLS:
+        return _large_cell_areas_cached(*key)
+    return _cell_areas_cached(*key)
+
+
+#: Grids of more cells than this keep the cell areas of only the latest one cached; smaller grids, four.
+LARGE_AREA_CELLS = 16_000_000
 
 
 @functools.lru_cache(maxsize=4)
@@ -150,6 +158,9 @@ def _cell_areas_cached(
     areas = _cell_areas(Grid(np.zeros(shape_rc, dtype=np.uint8), Affine(*transform), CRS.from_wkt(crs_wkt)))
     areas.setflags(write=False)
     return areas
+
+
+_large_cell_areas_cached = functools.lru_cache(maxsize=1)(_cell_areas_cached.__wrapped__)
 
 
 def _cell_areas(grid: Grid) -> NDArray[np.float64]:
