@@ -15,6 +15,7 @@ ground in line of sight.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -323,27 +324,35 @@ def sites_coverage(
     to_grid = Transformer.from_crs(WGS84, grid.crs, always_xy=True)
     count = np.zeros(grid.shape, dtype=_count_dtype(len(sites)))
     areas = cell_areas_km2(grid)
-    stats: list[SiteStats] = []
-    for s, (model, name), r, rng in zip(sites, models, rcs, reach, strict=True):
-        t = time.perf_counter()
+    for s, (_, name) in zip(sites, models, strict=True):
         x, y = to_grid.transform(s.lon, s.lat)
         if not grid.contains(float(x), float(y)):
             raise InputError(f"site {name} ({s.lat:.5f}, {s.lon:.5f}) lies outside the grid")
+
+    def detected(i: int) -> tuple[tuple[slice, slice], NDArray[np.bool_], float]:
+        """Site ``i``'s mask on its window of the grid, and the seconds it took."""
+        t = time.perf_counter()
+        s, (model, _), r, rng = sites[i], models[i], rcs[i], reach[i]
+        x, y = to_grid.transform(s.lon, s.lat)
         floor = radar_floor(grid, float(x), float(y), model.mast_height_m, k, rng)
         facing = local_azimuth_rad(grid.crs, s.lat, s.lon, s.facing_deg) if s.facing_deg is not None else 0.0
         mask = np.asarray(
             detection_coverage(floor, model, r, swerling, altitude_m, reference, pd, facing, env).values
         )
-        rows, cols = _window(floor, grid)
-        window = count[rows, cols]
-        window += mask  # (in place: a view of the count grid)
-        area = float(np.sum(areas[rows, cols], where=mask))
-        done = SiteStats(
-            name, s.lat, s.lon, model.id, model.mast_height_m, rng, area, time.perf_counter() - t
-        )
-        stats.append(done)
-        if progress is not None:
-            progress(done)
+        return _window(floor, grid), mask, time.perf_counter() - t
+
+    stats: list[SiteStats] = []
+    # two sites at a time: the floors' kernels and numpy's large array operations release the GIL
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        for i, ((rows, cols), mask, seconds) in enumerate(pool.map(detected, range(len(sites)))):
+            window = count[rows, cols]
+            window += mask  # (in place: a view of the count grid)
+            area = float(np.sum(areas[rows, cols], where=mask))
+            s, (model, name) = sites[i], models[i]
+            done = SiteStats(name, s.lat, s.lon, model.id, model.mast_height_m, reach[i], area, seconds)
+            stats.append(done)
+            if progress is not None:
+                progress(done)
     result = grid.with_values(count, source=f"detection count of {len(sites)} radar sites")
     overlap = overlap_areas_km2(result, len(sites))
     notes = {
