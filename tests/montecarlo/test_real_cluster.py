@@ -102,10 +102,12 @@ def _wait_for(what: str, ready: Any, procs: _Processes, names: list[str]) -> Non
 
 
 def _batches(keys: Any) -> list[str]:
-    """The keys of replication batches (tasks of ``run_batch``) among ``keys``."""
+    """The keys of replication batches (tasks of ``run_point_batch``) among ``keys``."""
     from dask.utils import key_split
 
-    return [k for k in keys if key_split(k) == "run_batch"]
+    from iadsim.montecarlo.runner import run_point_batch
+
+    return [k for k in keys if key_split(k) == run_point_batch.__name__]
 
 
 def _table(path: Path, query: str) -> list[tuple[Any, ...]]:

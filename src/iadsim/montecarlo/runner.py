@@ -283,7 +283,7 @@ class _Worlds:
     by_point: dict[int, World]
 
 
-def _run_point_batch(
+def run_point_batch(
     worlds: _Worlds, point: int, label: str, reps: list[int], seed: int, uncertainty: bool
 ) -> list[dict[str, Any]]:
     """:func:`run_batch` on the world of ``point`` (runs on a worker)."""
@@ -329,7 +329,7 @@ def _run_dask(
     # the worlds go in one piece, so that what they share (floors, coverages) stays shared on the workers
     remote = client.scatter(_Worlds(worlds), broadcast=True, hash=False)
     futures = [
-        client.submit(_run_point_batch, remote, pi, label, reps, spec.seed, spec.uncertainty, pure=False)
+        client.submit(run_point_batch, remote, pi, label, reps, spec.seed, spec.uncertainty, pure=False)
         for pi, label, reps in batches
     ]
     try:
