@@ -341,9 +341,19 @@ def test_mc_never_writes_over_an_input(cli, tmp_path: Path) -> None:  # type: ig
 
 
 def test_mc_unreachable_scheduler_is_a_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    r = cli(*_mc(tmp_path, "--runs", "2", "--out", str(tmp_path / "r.duckdb"), "--scheduler", "nowhere"))
+    out = tmp_path / "r.duckdb"
+    r = cli(*_mc(tmp_path, "--runs", "2", "--out", str(out), "--scheduler", "nowhere"))
     assert r.code == 2 and "error: --scheduler: cannot connect to 'nowhere'" in r.err, r.err
     assert "Traceback" not in r.err
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("r.")) == []  # no empty file left
+    # a results file that was there stays, with its studies
+    assert cli(*_mc(tmp_path, "--runs", "2", "--out", str(out))).code == 0
+    with StudyStore(out) as store:
+        kept = [(s["study_id"], store.count(s["study_id"])) for s in store.studies()]
+    r = cli(*_mc(tmp_path, "--runs", "4", "--out", str(out), "--scheduler", "nowhere"))
+    assert r.code == 2
+    with StudyStore(out) as store:
+        assert [(s["study_id"], store.count(s["study_id"])) for s in store.studies()] == kept
 
 
 @pytest.mark.slow  # (a Dask cluster or a map tile cache per process: seconds)

@@ -219,3 +219,4 @@ def test_mc_on_a_scheduler_that_does_not_answer_is_a_clear_error(cli, tmp_path: 
     assert r.code == 2, r.err
     assert f"error: --scheduler: cannot connect to '{address}'" in r.err, r.err
     assert "Traceback" not in r.err
+    assert not (tmp_path / "r.duckdb").exists()  # a study that stored nothing leaves no file

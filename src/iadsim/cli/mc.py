@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from iadsim.cli._common import JsonOption, console, err_console, get_catalog, print_json
 from iadsim.errors import IadsimError, InputError
+
+if TYPE_CHECKING:
+    from iadsim.catalog import Catalog
+    from iadsim.montecarlo import StudySpec
+    from iadsim.montecarlo.runner import StudyRun
 
 #: The most replications per sweep point (the store numbers them with 32-bit integers; the list of those to
 #: do is held in memory): ten million, hours of work on one machine.
@@ -63,14 +68,11 @@ def mc(
     json_: JsonOption = False,
 ) -> None:
     """Monte Carlo study: many replications of a scenario with 95% intervals; resumable; serial or Dask."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from iadsim._atomic import check_not_input, protect
     from iadsim.montecarlo import StudySpec, parse_sweep
-    from iadsim.montecarlo.runner import run_study
     from iadsim.montecarlo.stats import summarize
     from iadsim.scenario import resolve_scenario
-    from iadsim.store import StudyStore
 
     check_options(runs, seed, workers, batch)
     if scheduler is not None and workers != 1:
@@ -81,32 +83,13 @@ def mc(
     sc = resolve_scenario(scenario, cat)
     spec = StudySpec(sc, runs, seed, parse_sweep(sweep) if sweep else None, uncertainty)
     spec.points()  # check the sweep before any work
-    with StudyStore(out) as store:
-        columns = (
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeRemainingColumn(),
-        )
-        with Progress(*columns, console=err_console, transient=json_) as bar:
-            task = bar.add_task(f"{sc.name}", total=None, rate="")
-            started: dict[str, Any] = {}
-
-            def progress(done: int, total: int) -> None:
-                import time
-
-                now = time.perf_counter()
-                if "t" not in started:
-                    started.update(t=now, done=done)
-                elapsed = now - started["t"]
-                rate = (done - started["done"]) / elapsed if elapsed > 0 else 0.0
-                bar.update(task, completed=done, total=total, rate=f"{rate:.1f}/s" if rate else "")
-
-            result = run_study(spec, cat, store, workers, scheduler, batch, progress)
-        rows = store.replications(result.study_id, runs)  # the study as asked: replications 0 to runs - 1
-        more = store.count(result.study_id) - len(rows)
-        man = next(s["manifest"] for s in store.studies() if s["study_id"] == result.study_id)
+    new_file = not out.exists()
+    try:
+        rows, more, man, result = _study(spec, cat, out, workers, scheduler, batch, json_, sc.name)
+    except BaseException:
+        if new_file:
+            _remove_if_empty(out)  # (a study that stored nothing leaves no file behind)
+        raise
     summary = summarize(rows)
     if result.interrupted:
         raise IadsimError(
@@ -147,6 +130,67 @@ def mc(
             f"{more} more replication(s) of this study, beyond the {runs} per point asked for, are stored in "
             f"{out} and left out of this summary (`iadsim results {out}` summarises them all)"
         )
+
+
+def _study(
+    spec: StudySpec,
+    cat: Catalog,
+    out: Path,
+    workers: int,
+    scheduler: str | None,
+    batch: int | None,
+    json_: bool,
+    name: str,
+) -> tuple[list[dict[str, Any]], int, dict[str, Any], StudyRun]:
+    """Run the study into ``out`` with a progress bar: its replications as asked, how many more are stored,
+    its manifest and the run."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from iadsim.montecarlo.runner import run_study
+    from iadsim.store import StudyStore
+
+    runs = spec.runs
+    with StudyStore(out) as store:
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=err_console, transient=json_) as bar:
+            task = bar.add_task(name, total=None, rate="")
+            started: dict[str, Any] = {}
+
+            def progress(done: int, total: int) -> None:
+                import time
+
+                now = time.perf_counter()
+                if "t" not in started:
+                    started.update(t=now, done=done)
+                elapsed = now - started["t"]
+                rate = (done - started["done"]) / elapsed if elapsed > 0 else 0.0
+                bar.update(task, completed=done, total=total, rate=f"{rate:.1f}/s" if rate else "")
+
+            result = run_study(spec, cat, store, workers, scheduler, batch, progress)
+        rows = store.replications(result.study_id, runs)  # the study as asked: replications 0 to runs - 1
+        more = store.count(result.study_id) - len(rows)
+        man = next(s["manifest"] for s in store.studies() if s["study_id"] == result.study_id)
+    return rows, more, man, result
+
+
+def _remove_if_empty(path: Path) -> None:
+    """Delete a results file (and DuckDB's write-ahead log beside it) that holds no replication."""
+    from iadsim.store import StudyStore
+
+    try:
+        with StudyStore(path) as store:
+            stored = sum(store.count(s["study_id"]) for s in store.studies())
+    except Exception:
+        return  # (unreadable: leave it for the user to see)
+    if stored == 0:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
 
 
 def _print_summary(summary: list[dict[str, Any]], title: str) -> None:

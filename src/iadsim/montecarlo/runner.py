@@ -188,6 +188,9 @@ def run_study(
             workers = len(cluster.warming)
         elif (scheduler is None and workers <= 1) or _complete(spec, catalog, store):
             worlds = build()  # (here; or nothing is left to do: no cluster to start)
+        elif scheduler is not None:
+            cluster = own = StudyCluster(workers, scheduler)  # a running cluster: connect first, fail fast
+            worlds = build()  # (while its workers warm up)
         else:
             with ThreadPoolExecutor(1) as pool:  # (the floors' kernels release the GIL)
                 building = pool.submit(build)
