@@ -17,6 +17,13 @@ console = Console()
 err_console = Console(stderr=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+#: ``--surface`` of the commands that take one surface for every radar (default: farmland).
+SurfaceOption = Annotated[
+    str,
+    typer.Option(
+        metavar="ID", help="Surface under the signal (catalog surface id), or 'none' for free space."
+    ),
+]
 
 
 class _State:

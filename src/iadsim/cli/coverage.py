@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from iadsim.cli._common import JsonOption, console, in_range, input_files, print_json
+from iadsim.cli._common import JsonOption, SurfaceOption, console, in_range, input_files, print_json
 from iadsim.errors import InputError
 from iadsim.limits import K_RANGE, PD_RANGE
 
@@ -412,12 +412,7 @@ def sites(
     ] = "detection",
     pd: Annotated[float, typer.Option(help="Single-look detection probability defining coverage.")] = 0.5,
     k: Annotated[float, typer.Option(help="Effective earth radius factor.")] = 4 / 3,
-    surface: Annotated[
-        str,
-        typer.Option(
-            metavar="ID", help="Surface under the signal (catalog surface id, or 'none' for free space)."
-        ),
-    ] = "farmland",
+    surface: SurfaceOption = "farmland",
     terrain: Annotated[
         str, typer.Option(help="globe, flat, copernicus-90, copernicus-30 or a GeoTIFF.")
     ] = "globe",

@@ -10,7 +10,16 @@ import typer
 from rich.table import Table
 
 from iadsim._atomic import inputs
-from iadsim.cli._common import JsonOption, console, get_catalog, in_range, input_files, km, print_json
+from iadsim.cli._common import (
+    JsonOption,
+    SurfaceOption,
+    console,
+    get_catalog,
+    in_range,
+    input_files,
+    km,
+    print_json,
+)
 from iadsim.errors import InputError
 from iadsim.limits import K_RANGE, PD_RANGE
 
@@ -37,12 +46,7 @@ def radar(
             help="Write the vertical coverage (Blake chart, with lobing over a surface) to this PNG."
         ),
     ] = None,
-    surface: Annotated[
-        str,
-        typer.Option(
-            metavar="ID", help="Surface under the signal (catalog surface id), or 'none' for free space."
-        ),
-    ] = "farmland",
+    surface: SurfaceOption = "farmland",
     multipath: Annotated[
         bool,
         typer.Option("--multipath/--no-multipath", help="Model the surface's reflection and diffraction."),
