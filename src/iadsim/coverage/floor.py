@@ -88,6 +88,13 @@ class Floor:
         values = self.agl.values.astype(np.float64) + self.terrain.values
         return self.agl.with_values(values.astype(np.float32))
 
+    def window_on(self, grid: Grid) -> tuple[slice, slice]:
+        """Where this floor lies on ``grid``, the grid it was computed on a window of (rows, columns)."""
+        col0, row0 = ~grid.transform @ (self.agl.transform.c, self.agl.transform.f)
+        r0, c0 = int(round(row0)), int(round(col0))
+        rows, cols = self.agl.shape
+        return slice(r0, r0 + rows), slice(c0, c0 + cols)
+
 
 def _checked(
     dem: Grid, x: float, y: float, mast_m: float, k: float, max_range_m: float, nodata: float | None = None

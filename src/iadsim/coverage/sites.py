@@ -170,14 +170,6 @@ def _covers(terrain: Terrain, points: Sequence[tuple[float, float]]) -> None:
             raise TerrainError(terrain.not_covered_message(lat, lon))
 
 
-def _window(floor: Floor, grid: Grid) -> tuple[slice, slice]:
-    """Where the window of a floor lies on ``grid`` (rows, columns)."""
-    col0, row0 = ~grid.transform @ (floor.agl.transform.c, floor.agl.transform.f)
-    r0, c0 = int(round(row0)), int(round(col0))
-    rows, cols = floor.agl.shape
-    return slice(r0, r0 + rows), slice(c0, c0 + cols)
-
-
 def _count_dtype(n: int) -> np.dtype[np.unsignedinteger]:
     return np.dtype(np.uint8) if n <= np.iinfo(np.uint8).max else np.dtype(np.uint16)
 
@@ -268,6 +260,56 @@ def _grid_for(
     return grid, time.perf_counter() - t
 
 
+def _count_sites(
+    sites: Sequence[RadarSite],
+    models: Sequence[tuple[RadarModel, str]],
+    reach: Sequence[float],
+    grid: Grid,
+    k: float,
+    seen: Callable[[int, Floor], NDArray[np.bool_]],
+    progress: Callable[[SiteStats], None] | None,
+    source: str,
+) -> tuple[Grid, list[SiteStats], list[float]]:
+    """The count of sites seeing each cell of ``grid``, per-site statistics and the overlap areas: site
+    ``i``'s floor swept to ``reach[i]`` metres, and the cells of its window ``seen(i, floor)`` says.
+    Two sites at a time: the floors' kernels and numpy's large array operations release the GIL."""
+    to_grid = Transformer.from_crs(WGS84, grid.crs, always_xy=True)
+    xy = [to_grid.transform(s.lon, s.lat) for s in sites]
+    for s, (_, name), (x, y) in zip(sites, models, xy, strict=True):
+        if not grid.contains(float(x), float(y)):
+            raise InputError(f"site {name} ({s.lat:.5f}, {s.lon:.5f}) lies outside the grid")
+    count = np.zeros(grid.shape, dtype=_count_dtype(len(sites)))
+    areas = cell_areas_km2(grid)
+
+    def one(i: int) -> tuple[tuple[slice, slice], NDArray[np.bool_], float]:
+        t = time.perf_counter()
+        x, y = xy[i]
+        floor = radar_floor(grid, float(x), float(y), models[i][0].mast_height_m, k, reach[i])
+        return floor.window_on(grid), seen(i, floor), time.perf_counter() - t
+
+    stats: list[SiteStats] = []
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        for i, ((rows, cols), mask, seconds) in enumerate(pool.map(one, range(len(sites)))):
+            window = count[rows, cols]
+            window += mask  # (in place: a view of the count grid)
+            s, (model, name) = sites[i], models[i]
+            area = float(np.sum(areas[rows, cols], where=mask))
+            stats.append(
+                SiteStats(name, s.lat, s.lon, model.id, model.mast_height_m, reach[i], area, seconds)
+            )
+            if progress is not None:
+                progress(stats[-1])
+    result = grid.with_values(count, source=source)
+    return result, stats, overlap_areas_km2(result, len(sites))
+
+
+def _visible(floor: Floor, target_height_m: float) -> NDArray[np.bool_]:
+    """The cells of a floor's window where a target ``target_height_m`` above the ground is in line of
+    sight (NaN, out of range: not)."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(floor.agl.values) <= target_height_m
+
+
 def sites_coverage(
     sites: Sequence[RadarSite],
     rcs_m2: float | Callable[[RadarModel], float],
@@ -321,67 +363,21 @@ def sites_coverage(
     re = physics.effective_earth_radius_m(k)
     reach = [min(r, 0.999 * MAX_CENTRAL_ANGLE * re) for r in reach]
     grid, grid_seconds = _grid_for(sites, reach, terrain, cell_m, grid)
-    to_grid = Transformer.from_crs(WGS84, grid.crs, always_xy=True)
-    count = np.zeros(grid.shape, dtype=_count_dtype(len(sites)))
-    areas = cell_areas_km2(grid)
-    for s, (_, name) in zip(sites, models, strict=True):
-        x, y = to_grid.transform(s.lon, s.lat)
-        if not grid.contains(float(x), float(y)):
-            raise InputError(f"site {name} ({s.lat:.5f}, {s.lon:.5f}) lies outside the grid")
 
-    def detected(i: int) -> tuple[tuple[slice, slice], NDArray[np.bool_], float]:
-        """Site ``i``'s mask on its window of the grid, and the seconds it took."""
-        t = time.perf_counter()
-        s, (model, _), r, rng = sites[i], models[i], rcs[i], reach[i]
-        x, y = to_grid.transform(s.lon, s.lat)
-        floor = radar_floor(grid, float(x), float(y), model.mast_height_m, k, rng)
+    def detected(i: int, floor: Floor) -> NDArray[np.bool_]:
+        s, model = sites[i], models[i][0]
         facing = local_azimuth_rad(grid.crs, s.lat, s.lon, s.facing_deg) if s.facing_deg is not None else 0.0
-        mask = np.asarray(
-            detection_coverage(floor, model, r, swerling, altitude_m, reference, pd, facing, env).values
-        )
-        return _window(floor, grid), mask, time.perf_counter() - t
+        mask = detection_coverage(floor, model, rcs[i], swerling, altitude_m, reference, pd, facing, env)
+        return np.asarray(mask.values)
 
-    stats: list[SiteStats] = []
-    # two sites at a time: the floors' kernels and numpy's large array operations release the GIL
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        for i, ((rows, cols), mask, seconds) in enumerate(pool.map(detected, range(len(sites)))):
-            window = count[rows, cols]
-            window += mask  # (in place: a view of the count grid)
-            area = float(np.sum(areas[rows, cols], where=mask))
-            s, (model, name) = sites[i], models[i]
-            done = SiteStats(name, s.lat, s.lon, model.id, model.mast_height_m, reach[i], area, seconds)
-            stats.append(done)
-            if progress is not None:
-                progress(done)
-    result = grid.with_values(count, source=f"detection count of {len(sites)} radar sites")
-    overlap = overlap_areas_km2(result, len(sites))
+    source = f"detection count of {len(sites)} radar sites"
+    result, stats, overlap = _count_sites(sites, models, reach, grid, k, detected, progress, source)
     notes = {
         "mode": "detection",
         "environment": env.describe(),
         "altitude": f"{altitude_m:g} m {reference.upper()}",
     }
     return SitesCoverage(result, stats, overlap, grid_seconds, time.perf_counter() - t_all, notes, grid)
-
-
-def _add_visible(
-    count: NDArray[np.unsignedinteger],
-    grid: Grid,
-    x: float,
-    y: float,
-    mast_m: float,
-    target_height_m: float,
-    k: float,
-    max_range_m: float,
-) -> tuple[tuple[slice, slice], NDArray[np.bool_]]:
-    """Add 1 to ``count`` where a target ``target_height_m`` above the ground is in line of sight of an
-    antenna ``mast_m`` above the ground at (x, y); returns the floor's window on the grid and its mask."""
-    floor = radar_floor(grid, x, y, mast_m, k, max_range_m)
-    rows, cols = _window(floor, grid)
-    with np.errstate(invalid="ignore"):
-        mask = np.asarray(floor.agl.values) <= target_height_m  # NaN (out of range): not seen
-    window = count[rows, cols]
-    window += mask  # (in place: a view of the count grid)
-    return (rows, cols), mask
 
 
 def visibility_count(
@@ -407,7 +403,9 @@ def visibility_count(
         raise InputError(f"give one antenna height or one per site ({len(sites_xy)}), got {len(masts)}")
     count = np.zeros(grid.shape, dtype=_count_dtype(len(sites_xy)))
     for (x, y), mast in zip(sites_xy, masts, strict=True):
-        _add_visible(count, grid, float(x), float(y), mast, target_height_m, k, max_range_m)
+        floor = radar_floor(grid, float(x), float(y), mast, k, max_range_m)
+        window = count[floor.window_on(grid)]
+        window += _visible(floor, target_height_m)  # (in place: a view of the count grid)
     return grid.with_values(count, source=f"visibility count of {len(sites_xy)} sites")
 
 
@@ -441,26 +439,15 @@ def sites_visibility(
         for m, _ in models
     ]
     grid, grid_seconds = _grid_for(sites, reach, terrain, cell_m, grid)
-    areas = cell_areas_km2(grid)
-    to_grid = Transformer.from_crs(WGS84, grid.crs, always_xy=True)
-    count = np.zeros(grid.shape, dtype=_count_dtype(len(sites)))
-    stats: list[SiteStats] = []
-    for s, (model, name), rng in zip(sites, models, reach, strict=True):
-        t = time.perf_counter()
-        x, y = to_grid.transform(s.lon, s.lat)
-        if not grid.contains(float(x), float(y)):
-            raise InputError(f"site {name} ({s.lat:.5f}, {s.lon:.5f}) lies outside the grid")
-        window, mask = _add_visible(
-            count, grid, float(x), float(y), model.mast_height_m, target_height_m, k, rng
-        )
-        area = float(np.sum(areas[window], where=mask))
-        done = SiteStats(
-            name, s.lat, s.lon, model.id, model.mast_height_m, rng, area, time.perf_counter() - t
-        )
-        stats.append(done)
-        if progress is not None:
-            progress(done)
-    result = grid.with_values(count, source=f"visibility count of {len(sites)} radar sites")
-    overlap = overlap_areas_km2(result, len(sites))
+    result, stats, overlap = _count_sites(
+        sites,
+        models,
+        reach,
+        grid,
+        k,
+        lambda _i, floor: _visible(floor, target_height_m),
+        progress,
+        f"visibility count of {len(sites)} radar sites",
+    )
     notes = {"altitude": f"{target_height_m:g} m AGL", "mode": "visibility"}
     return SitesCoverage(result, stats, overlap, grid_seconds, time.perf_counter() - t_all, notes, grid)

@@ -307,9 +307,9 @@ class World:
             floor = shared.floors.get(fkey)
             if floor is None:
                 f = radar_floor(grid, x, y, model.mast_height_m, k, reach)
-                col0, row0 = ~grid.transform @ (f.agl.transform.c, f.agl.transform.f)
+                rows, cols = f.window_on(grid)
                 window = np.ascontiguousarray(f.agl.values, dtype=np.float32)
-                floor = shared.floors[fkey] = (window, int(round(row0)), int(round(col0)), f.antenna_amsl_m)
+                floor = shared.floors[fkey] = (window, rows.start, cols.start, f.antenna_amsl_m)
         window, r0, c0, antenna = floor
         facing = 0.0
         if model.sector_rad < 2 * np.pi:

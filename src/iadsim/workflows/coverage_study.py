@@ -398,11 +398,10 @@ def _map_sites(scenario: Scenario, make: Callable[[str, float, float], T]) -> li
 
 def _on_grid(floor: Floor, grid: Grid) -> Floor:
     """A floor computed on a window of ``grid``, placed on the whole grid (NaN outside the window)."""
-    col0, row0 = ~grid.transform @ (floor.agl.transform.c, floor.agl.transform.f)
-    r0, c0 = int(round(row0)), int(round(col0))
-    rows, cols = floor.agl.shape
+    rows, cols = floor.window_on(grid)
+    r0, c0 = rows.start, cols.start
     agl = np.full(grid.shape, np.nan, dtype=np.float32)
-    agl[r0 : r0 + rows, c0 : c0 + cols] = floor.agl.values
+    agl[rows, cols] = floor.agl.values
     terrain = np.asarray(grid.values, dtype=np.float32)
     return Floor(
         grid.with_values(agl, floor.agl.source),
