@@ -10,6 +10,7 @@ import pytest
 
 from iadsim import physics
 from iadsim.catalog import default_catalog
+from iadsim.errors import IadsimError
 from iadsim.physics import clutter, multipath
 from iadsim.sensors import FREE_SPACE, Environment, RadarModel, SurfaceModel, aspect_index
 
@@ -155,3 +156,19 @@ def test_the_readme_figures_of_the_f35_and_the_f16() -> None:
     assert (km("91n6e", "f-35a", "nose"), km("91n6e", "f-35a", "beam")) == (134, 234)
     assert (km("92n6e", "f-35a", "nose"), km("92n6e", "f-35a", "beam")) == (41, 74)
     assert (km("91n6e", "f-16c", "nose"), km("92n6e", "f-16c", "nose")) == (401, 185)
+
+
+def test_environment_of_a_surface_id_reads_the_catalog_and_none_is_free_space() -> None:
+    from iadsim.catalog import FREE_SPACE_SURFACE, default_catalog
+
+    cat = default_catalog()
+    assert Environment.of(cat, FREE_SPACE_SURFACE) == FREE_SPACE
+    env = Environment.of(cat, "farmland", k=1.2, clutter=False)
+    assert env == Environment(
+        k=1.2, surface=SurfaceModel.from_catalog(cat.surface("farmland")), clutter=False
+    )
+    assert env.surface is not None and env.surface.rms_height_m == cat.surface("farmland").rms_height_m.value
+    doubled = Environment.of(cat, "farmland", read=lambda name, fig: 2 * fig.value)
+    assert doubled.surface is not None and doubled.surface.rms_height_m == 2 * env.surface.rms_height_m
+    with pytest.raises(IadsimError, match="nowhere"):
+        Environment.of(cat, "nowhere")

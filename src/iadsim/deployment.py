@@ -27,8 +27,8 @@ from numpy.typing import NDArray
 from iadsim.catalog import Catalog, Figure, System
 from iadsim.errors import InputError
 from iadsim.interceptors import FigureReader, InterceptorModel
-from iadsim.scenario import FREE_SPACE_SURFACE, Battalion, Scenario, default_facing_deg
-from iadsim.sensors import Environment, RadarModel, SurfaceModel
+from iadsim.scenario import Battalion, Scenario, default_facing_deg
+from iadsim.sensors import Environment, RadarModel
 
 #: How a figure may be drawn: any value in its range, whole numbers, or one of a few levels (figures that
 #: change where a radar sees, whose every value needs its floor or visibility computed anew).
@@ -291,11 +291,8 @@ def deploy(
 
     bands = sorted({p.model.band for p in radars})
     spec = scenario.environment
-    surface = None
-    if spec.surface != FREE_SPACE_SURFACE:
-        surface = SurfaceModel.from_catalog(catalog.surface(spec.surface), ledger.reader(spec.surface))
-    environment = Environment(
-        k=scenario.coverage.k, surface=surface, multipath=spec.multipath, clutter=spec.clutter
+    environment = Environment.of(
+        catalog, spec.surface, scenario.coverage.k, spec.multipath, spec.clutter, ledger.reader(spec.surface)
     )
     fixed_speed = {r.target for r in scenario.raids if r.speed_mps is None}
     threat_types = {}

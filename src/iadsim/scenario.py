@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from iadsim._yamlio import YamlDocument, describe_validation_error, read_yaml
-from iadsim.catalog import Catalog
+from iadsim.catalog import FREE_SPACE_SURFACE, Catalog
 from iadsim.errors import IadsimError
 from iadsim.limits import K_RANGE, PD_RANGE
 
@@ -194,10 +194,6 @@ class CoverageSpec(_Model):
     pd: Num = Field(default=0.5, ge=PD_RANGE[0], le=PD_RANGE[1])
     k: Num = Field(default=4 / 3, ge=K_RANGE[0], le=K_RANGE[1])
     cell_m: Num | None = Field(default=None, ge=10, le=100_000)
-
-
-#: What ``environment.surface`` names for no surface: free-space detection up to the line of sight.
-FREE_SPACE_SURFACE = "none"
 
 
 class EnvironmentSpec(_Model):

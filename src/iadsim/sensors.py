@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from iadsim import physics
-from iadsim.catalog import Catalog, Figure, Radar, Surface, Target, band_centre_hz
+from iadsim.catalog import FREE_SPACE_SURFACE, Catalog, Figure, Radar, Surface, Target, band_centre_hz
 from iadsim.errors import InputError
 
 if TYPE_CHECKING:
@@ -97,6 +97,27 @@ class Environment:
     def free_space(self) -> bool:
         """Whether nothing but range and the line of sight limits detection."""
         return self.surface is None or not (self.multipath or self.clutter)
+
+    @classmethod
+    def of(
+        cls,
+        catalog: Catalog,
+        surface_id: str,
+        k: float = physics.STANDARD_K,
+        multipath: bool = True,
+        clutter: bool = True,
+        read: Callable[[str, Figure], float] | None = None,
+    ) -> Environment:
+        """The environment over the catalog surface ``surface_id``, or free space for
+        :data:`~iadsim.catalog.FREE_SPACE_SURFACE`; ``read`` gives the value of each of the surface's
+        figures (the catalog's by default, :meth:`SurfaceModel.from_catalog`)."""
+        surface = None
+        if surface_id != FREE_SPACE_SURFACE:
+            entry = catalog.surface(surface_id)
+            surface = (
+                SurfaceModel.from_catalog(entry) if read is None else SurfaceModel.from_catalog(entry, read)
+            )
+        return cls(k=k, surface=surface, multipath=multipath, clutter=clutter)
 
     def describe(self) -> str:
         """A few words for tables and plots: the surface and what of it is modelled."""

@@ -501,6 +501,10 @@ class Target(Entity):
         return f"rcs_by_band.{nearest}.{found}", aspects[found]
 
 
+#: The surface id that names none: free space (a scenario's ``environment.surface``, ``--surface``).
+FREE_SPACE_SURFACE = "none"
+
+
 class Surface(Entity):
     """A reflecting surface: what the ground or the sea does to a radar's signal near the horizon.
 

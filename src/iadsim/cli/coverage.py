@@ -302,8 +302,7 @@ def map_(
         updates["cell_m"] = cell_m
     if updates:
         sc = sc.model_copy(update={"coverage": CoverageSpec(**{**sc.coverage.model_dump(), **updates})})
-    from iadsim.catalog import ASPECTS
-    from iadsim.scenario import FREE_SPACE_SURFACE
+    from iadsim.catalog import ASPECTS, FREE_SPACE_SURFACE
 
     if aspect not in ASPECTS:
         raise InputError(f"--aspect: must be one of {', '.join(ASPECTS)}, got {aspect!r}")
@@ -431,10 +430,10 @@ def sites(
     gdal_viewshed's cumulative mode). Writes the count as a GeoTIFF; prints per-site and overlap areas.
     """
     from iadsim._atomic import check_not_input, inputs
-    from iadsim.catalog import ASPECTS
+    from iadsim.catalog import ASPECTS, FREE_SPACE_SURFACE
     from iadsim.cli._common import get_catalog
     from iadsim.coverage.sites import RadarSite
-    from iadsim.scenario import FREE_SPACE_SURFACE, MAX_ALTITUDE_M
+    from iadsim.scenario import MAX_ALTITUDE_M
 
     in_range("--altitude", altitude, 0, MAX_ALTITUDE_M)
     in_range("--cell-m", cell_m, 10, 100_000)
@@ -572,8 +571,7 @@ def _sites(
     from iadsim.cli._common import err_console, get_catalog
     from iadsim.coverage.raster import write_geotiff
     from iadsim.coverage.sites import SiteStats, sites_coverage, sites_visibility
-    from iadsim.scenario import FREE_SPACE_SURFACE
-    from iadsim.sensors import Environment, RadarModel, SurfaceModel
+    from iadsim.sensors import Environment, RadarModel
     from iadsim.terrain import open_terrain
 
     started = time.perf_counter()
@@ -591,9 +589,7 @@ def _sites(
             result = sites_visibility(entries, altitude, ter, cell_m, max_range_m, k, cat, progress=progress)
             what = f"line of sight to a target {altitude:g} m above the ground"
         else:
-            env = Environment(k=k)
-            if surface != FREE_SPACE_SURFACE:
-                env = Environment(k=k, surface=SurfaceModel.from_catalog(cat.surface(surface)))
+            env = Environment.of(cat, surface, k)
             if tgt is not None:
                 chosen = tgt
 

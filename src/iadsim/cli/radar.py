@@ -71,8 +71,7 @@ def radar(
 
     from iadsim import physics
     from iadsim.catalog import ASPECTS, BANDS
-    from iadsim.scenario import FREE_SPACE_SURFACE
-    from iadsim.sensors import Environment, RadarModel, SurfaceModel
+    from iadsim.sensors import Environment, RadarModel
 
     cat = get_catalog()
     entry = cat.radar(radar_id)
@@ -80,11 +79,8 @@ def radar(
         raise InputError("give exactly one of --target ID and --rcs M2")
     if aspect is not None and aspect not in ASPECTS:
         raise InputError(f"--aspect: must be one of {', '.join(ASPECTS)}, got {aspect!r}")
-    surf = None
-    if surface != FREE_SPACE_SURFACE:
-        surf = SurfaceModel.from_catalog(cat.surface(surface))
     in_range("--k", k, *K_RANGE)
-    env = Environment(k=k, surface=surf, multipath=multipath, clutter=clutter)
+    env = Environment.of(cat, surface, k, multipath, clutter)
     tgt = cat.target(target) if target is not None else None
     aspects = [aspect] if aspect is not None else (list(ASPECTS) if tgt and tgt.rcs_by_band else ["nose"])
     if tgt is not None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from iadsim import physics
 from iadsim._atomic import atomic_path
 from iadsim.catalog import ASPECTS, Catalog, default_catalog, figures
-from iadsim.sensors import DetectionRange, Environment, RadarModel, SurfaceModel, detection_range_table
+from iadsim.sensors import DetectionRange, Environment, RadarModel, detection_range_table
 from iadsim.workflows import layout
 
 if TYPE_CHECKING:
@@ -258,7 +258,8 @@ def _saturation(
 
 def _coverage(cat: Catalog, out_dir: Path, steps: _Steps) -> CoverageResult:
     """Step 2 of :func:`run_demo`: the coverage studies over the scenario's surface and in free space."""
-    from iadsim.scenario import FREE_SPACE_SURFACE, Altitude, resolve_scenario
+    from iadsim.catalog import FREE_SPACE_SURFACE
+    from iadsim.scenario import Altitude, resolve_scenario
     from iadsim.workflows.coverage_study import CoverageCache, progress_total, run_coverage
 
     scenario = resolve_scenario(DEMO_SCENARIO, cat)
@@ -290,7 +291,7 @@ def _surface_and_signatures(cat: Catalog, radar_ids: list[str], out_dir: Path) -
     aspect (CSV, PNG)."""
     from iadsim.report.plots import blake_chart, grouped_bars
 
-    envs = {s: Environment(surface=SurfaceModel.from_catalog(cat.surface(s))) for s in SURFACES}
+    envs = {s: Environment.of(cat, s) for s in SURFACES}
     models = {rid: RadarModel.from_catalog(cat.radar(rid)) for rid in radar_ids}
     surface_rows: list[dict[str, object]] = []
     labels: list[str] = []

@@ -35,7 +35,7 @@ from iadsim import physics
 from iadsim._yamlio import describe_validation_error, read_yaml
 from iadsim.catalog import Catalog, band_of
 from iadsim.errors import InputError
-from iadsim.sensors import Environment, RadarModel, SurfaceModel
+from iadsim.sensors import Environment, RadarModel
 
 Num = Annotated[float, Strict()]
 Regime = Literal["free space", "interference", "intermediate", "diffraction"]
@@ -274,9 +274,8 @@ def validate_table(
         raise InputError(
             f"{path or table.radar}: surface: unknown surface id {table.surface!r}; one of {known}"
         )
-    surface = SurfaceModel.from_catalog(catalog.surface(table.surface))
     switches = env_from or Environment()
-    env = Environment(k=table.k, surface=surface, multipath=switches.multipath, clutter=switches.clutter)
+    env = Environment.of(catalog, table.surface, table.k, switches.multipath, switches.clutter)
     free_env = Environment(k=table.k)
     free_model = _calibrated(table, free_env)
     surface_model = _calibrated(table, env)
