@@ -25,15 +25,19 @@ Each step of ``step_s`` seconds:
 
 Speed: what does not depend on the run (threat positions at every step, and whether each radar's geometry
 lets it see each threat, with the slant range) comes from the world's :class:`~iadsim.sim.timeline.Timeline`,
-computed once for all runs of a world; the per-scan work (detection draws, converted measurements, the
-command posts' tracker) runs in numba kernels (:mod:`iadsim.sim._kernels`,
-:mod:`iadsim.sim.tracking._kernels`) held by tests to their numpy references. One run of ``ankara-s400``
-takes a few hundredths of a second.
+computed once for all runs of a world. :func:`run` runs the steps compiled, one call per block of the
+timeline (:mod:`iadsim.sim._loop`, which calls the kernels of :mod:`iadsim.sim._kernels` and the command
+posts' tracker of :mod:`iadsim.sim.tracking._kernels`); :class:`_Run` is the same engine in Python, the
+reference that tests hold the compiled loop to, event for event. One run of ``ankara-s400`` takes about
+ten milliseconds.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -42,9 +46,12 @@ from numpy.typing import NDArray
 
 from iadsim.interceptors import InterceptorModel, in_envelope
 from iadsim.physics.kinematics import INTERCEPT_SAMPLES
-from iadsim.sim import _kernels
+from iadsim.sim import _kernels, _loop
+from iadsim.sim.plan import BLOCK_STEPS
 from iadsim.sim.sensing import Coverage, ScanCoverage, pd_tables
 from iadsim.sim.tracking import CompiledTracker, TrackerParams, velocity_std_for
+from iadsim.sim.tracking.compiled import _ROW_SHAPES
+from iadsim.sim.tracking.types import TRACKSET_DTYPES
 from iadsim.sim.world import Battalion, World
 
 FloatArray = NDArray[np.float64]
@@ -167,7 +174,8 @@ def _measure(
 
 
 class _Run:
-    """State of one run over a shared :class:`World`."""
+    """State of one run over a shared :class:`World`: the engine in Python, step by step (the reference of
+    the compiled loop that :func:`run` runs, :mod:`iadsim.sim._loop`)."""
 
     def __init__(self, world: World, seed: int | np.random.SeedSequence, record_events: bool) -> None:
         self.w = world
@@ -360,7 +368,7 @@ class _Run:
         miss = float(np.linalg.norm(true - e.aim_m))
         reach = float(e.missile.profile.reach_after_m(e.intercept_s - e.launch_s))
         if miss > reach:
-            return f"beyond reach: {miss / 1e3:.1f} km from the aim point, reach {reach / 1e3:.1f} km"
+            return _beyond_reach(miss, reach)
         b = self.bn_xyz[e.battalion]
         env = e.missile.envelope(w.threats.target_class[i])
         ground = math.hypot(true[0] - b[0], true[1] - b[1])
@@ -368,7 +376,7 @@ class _Run:
         if env is None or not in_envelope(
             env, ground, height - w.ground_at(float(true[0]), float(true[1])), height
         ):
-            return f"outside envelope: {ground / 1e3:.1f} km, {height / 1e3:.1f} km high"
+            return _outside_envelope(ground, height)
         return ""
 
     def resolve(self, t: float) -> None:
@@ -665,42 +673,117 @@ class _Run:
         return self.result()
 
     def result(self) -> RunResult:
-        th = self.w.threats
-        outcomes = []
-        for i in range(th.count):
-            outcome = "killed" if self.dead[i] else ("leaked" if self.arrived[i] else "survived")
-            outcomes.append(
-                {
-                    "threat": i,
-                    "target": th.target_id[i],
-                    "raid": self.w.scenario.raids[int(th.raid[i])].name,
-                    "outcome": outcome,
-                    "first_detection_s": _num(self.first_detected_s[i]),
-                    "killed_s": _num(self.killed_s[i]),
-                    "leaked_s": _num(self.leaked_s[i]),
-                    "shots": int(self.shots[i]),
-                }
-            )
-        first: dict[str, float] = {}
-        for i in range(th.count):
-            ft = self.first_detected_s[i]
-            if not np.isnan(ft):
-                first[th.target_id[i]] = min(first.get(th.target_id[i], math.inf), float(ft))
-        return RunResult(
-            scenario=self.w.scenario.name,
-            seed=self.seed,
-            threats=th.count,
-            detected=int(np.sum(~np.isnan(self.first_detected_s))),
-            engaged=int(np.sum(self.shots > 0)),
-            killed=int(self.dead.sum()),
-            leaked=int(self.arrived.sum()),
-            interceptors_launched=int(sum(self.launched_by_type.values())),
-            intercepts=self.intercepts,
-            interceptors_by_type=dict(sorted(self.launched_by_type.items())),
-            first_detection_s=first,
-            outcomes=outcomes,
-            events=self.events,
+        return _result(
+            self.w,
+            self.seed,
+            self.dead,
+            self.arrived,
+            self.killed_s,
+            self.leaked_s,
+            self.first_detected_s,
+            self.shots,
+            dict(sorted(self.launched_by_type.items())),
+            self.intercepts,
+            self.events,
         )
+
+
+def _beyond_reach(miss_m: float, reach_m: float) -> str:
+    """Why an interceptor missed: the target was farther from the aim point than the missile could still
+    fly."""
+    return f"beyond reach: {miss_m / 1e3:.1f} km from the aim point, reach {reach_m / 1e3:.1f} km"
+
+
+def _outside_envelope(ground_m: float, height_m: float) -> str:
+    """Why an interceptor missed: the target was outside its envelope where it met it."""
+    return f"outside envelope: {ground_m / 1e3:.1f} km, {height_m / 1e3:.1f} km high"
+
+
+def _result(
+    w: World,
+    seed: int,
+    dead: NDArray[np.bool_],
+    arrived: NDArray[np.bool_],
+    killed_s: FloatArray,
+    leaked_s: FloatArray,
+    first_detected_s: FloatArray,
+    shots: NDArray[np.int64],
+    launched_by_type: dict[str, int],
+    intercepts: int,
+    events: list[Event],
+) -> RunResult:
+    """A run's result from its final state."""
+    th = w.threats
+    outcomes = []
+    for i in range(th.count):
+        outcome = "killed" if dead[i] else ("leaked" if arrived[i] else "survived")
+        outcomes.append(
+            {
+                "threat": i,
+                "target": th.target_id[i],
+                "raid": w.scenario.raids[int(th.raid[i])].name,
+                "outcome": outcome,
+                "first_detection_s": _num(first_detected_s[i]),
+                "killed_s": _num(killed_s[i]),
+                "leaked_s": _num(leaked_s[i]),
+                "shots": int(shots[i]),
+            }
+        )
+    first: dict[str, float] = {}
+    for i in range(th.count):
+        ft = first_detected_s[i]
+        if not np.isnan(ft):
+            first[th.target_id[i]] = min(first.get(th.target_id[i], math.inf), float(ft))
+    return RunResult(
+        scenario=w.scenario.name,
+        seed=seed,
+        threats=th.count,
+        detected=int(np.sum(~np.isnan(first_detected_s))),
+        engaged=int(np.sum(shots > 0)),
+        killed=int(dead.sum()),
+        leaked=int(arrived.sum()),
+        interceptors_launched=int(sum(launched_by_type.values())),
+        intercepts=intercepts,
+        interceptors_by_type=dict(sorted(launched_by_type.items())),
+        first_detection_s=first,
+        outcomes=outcomes,
+        events=events,
+    )
+
+
+def _events(w: World, a: _Arrays, ev_i: NDArray[np.int64], ev_f: FloatArray) -> list[Event]:
+    """The compiled loop's event rows (:mod:`iadsim.sim._loop`) as :class:`Event` s."""
+    units = [u.name for u in w.units]
+    bns = [b.name for b in w.battalions]
+    ids = [m.id for m in a.missiles]
+    out: list[Event] = []
+    for (kind, threat, track, unit, bn, missile, radar, code), (t, x, y) in zip(
+        ev_i.tolist(), ev_f.tolist(), strict=True
+    ):
+        t = round(t, 3)
+        name = _loop.EVENT_KINDS[kind]
+        if kind == _loop.LEAK:
+            e = Event(t, name, threat=threat, detail=w.threats.target_id[threat])
+        elif kind == _loop.DETECTION:
+            e = Event(t, name, threat=threat, unit=units[unit], detail=w.radars[radar].label)
+        elif kind in (_loop.TRACK_START, _loop.TRACK_LOST):
+            e = Event(t, name, threat=threat, track=track, unit=units[unit])
+        elif kind == _loop.KILL:
+            e = Event(t, name, threat=threat, track=track, battalion=bns[bn], missile=ids[missile])
+        else:
+            if kind == _loop.ASSIGNMENT:
+                detail = f"intercept at {x:.1f} s"
+            elif kind == _loop.LAUNCH:
+                detail = f"{code} missile(s)"
+            elif code == _loop.O_BEYOND_REACH:
+                detail = _beyond_reach(x, y)
+            elif code == _loop.O_OUTSIDE:
+                detail = _outside_envelope(x, y)
+            else:
+                detail = _loop.OUTCOMES[code]
+            e = Event(t, name, threat, track, units[unit], bns[bn], ids[missile], detail)
+        out.append(e)
+    return out
 
 
 def _num(x: float) -> float | None:
@@ -746,9 +829,356 @@ def warm_up() -> None:
         hit,
     )
     _kernels.intercept_time(z[0], np.zeros(3), np.zeros(3), 1000.0, 5.0, 100.0, 60.0, INTERCEPT_SAMPLES)
+    _loop.run_block(rng, 0, 0, 0, *_idle_arguments())
 
 
-def run(world: World, seed: int | np.random.SeedSequence, record_events: bool = True) -> RunResult:
+def _idle_arguments() -> list[Any]:
+    """Arguments of :func:`iadsim.sim._loop.run_block` after ``(rng, s0, s1, b0)`` for a world with nothing
+    in it, of the types a real world gives (so that loading the compiled loop with them serves every run)."""
+    f8, i8 = np.float64, np.int64
+
+    def z(*shape: int, dtype: Any = f8) -> NDArray[Any]:
+        return np.zeros(shape, dtype)
+
+    def lst(dtype: Any) -> Any:
+        return _typed([], dtype)
+
+    static = [
+        *(z(0, dtype=i8), z(0, dtype=i8), z(0, dtype=np.intp), z(0, dtype=i8), z(0, dtype=np.intp)),
+        z(0, dtype=i8),
+        *(z(0), z(0, dtype=i8), z(0, 3), z(0, 3), z(0, 0, 3), z(0, 0, 3), z(0, 5, 1), z(2)),
+        *(z(0, dtype=i8), z(0, dtype=i8), z(0, 3), lst(np.float32), lst(np.float32), z(0, 6), z(0, 9)),
+        *(lst(np.float32), lst(np.float32), z(0, 6), z(0, 9), z(0, 5), z(0, 5, 1)),
+        *(z(0), z(1, dtype=i8), z(0, dtype=i8), z(0, 2), z(0, dtype=i8), z(0, 3), z(0), z(0), z(0)),
+        *(z(0, dtype=i8), z(0, 1, dtype=i8), z(0, 1, dtype=i8), z(0, 1, 1, dtype=i8)),
+        *(z(0, 6), z(0, 0, 4), z(0, 0, dtype=np.bool_), z(0, 0)),
+        *(z(0, 2), z(0), z(2, 2, dtype=np.float32), z(4), make_tracker()._kernel_params),
+    ]
+    block = [z(0, 3), z(1, 0, 3), z(0, 3), lst(np.bool_), lst(f8), lst(f8), lst(np.int8)]
+    state = [
+        *(z(5, dtype=i8), z(0, dtype=np.bool_), z(0, dtype=np.bool_), z(0, dtype=np.bool_)),
+        *(z(0), z(0), z(0), z(0, dtype=i8), z(0, 0), z(0), z(0, 0), z(0, dtype=i8), z(0, dtype=i8)),
+        *(z(0, 1, 1, dtype=i8), z(0, 1, dtype=i8), z(0, 1), z(0), z(0, dtype=i8), z(0, dtype=i8)),
+        z(0, dtype=i8),
+    ]
+    tracks = tuple(z(0, 1, *_ROW_SHAPES.get(name, ()), dtype=dtype) for name, dtype in TRACKSET_DTYPES)
+    grown = [tracks, z(0, 1, dtype=i8), z(0, 1), z(1, 8, dtype=i8), z(1, 3), z(1, 7, dtype=i8), z(1, 5)]
+    return [np.zeros(10), *static, *block, *state, *grown]
+
+
+def run(
+    world: World,
+    seed: int | np.random.SeedSequence,
+    record_events: bool = True,
+    should_stop: Callable[[float], bool] | None = None,
+) -> RunResult:
     """One run of a world with a seed (an integer, or a ``SeedSequence`` for replications of a study):
-    same seed, same events."""
-    return _Run(world, seed, record_events).run()
+    same seed, same events.
+
+    The steps run compiled (:mod:`iadsim.sim._loop`), with the events of the reference :class:`_Run`.
+    ``should_stop`` (when given) is called with the time (s) before each step; when it returns True the
+    run stops there and raises :class:`RunStopped`."""
+    return _compiled_run(world, seed, record_events, should_stop)
+
+
+class RunStopped(Exception):
+    """A run stopped before its end because its caller asked (:func:`run`'s ``should_stop``)."""
+
+
+@dataclass(eq=False)
+class _Arrays:
+    """What the compiled loop needs of a world, as arrays (built once per world, :func:`_arrays_of`), and the
+    timeline's blocks as it reaches them."""
+
+    world: World
+    static: tuple[Any, ...]
+    missiles: list[InterceptorModel]
+    periods: list[float]
+    n_missile_types: int
+    max_launchers: int
+    blocks: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+
+    def block(self, b: int) -> tuple[Any, ...]:
+        """Positions (the block's, with the step before and the step after) and, per radar, what it
+        sees, the slant range, the surface's loss and the aspect, for the steps of block ``b``."""
+        found = self.blocks.get(b)
+        if found is not None:
+            return found
+        tl = self.world.timeline
+        s0 = b * BLOCK_STEPS
+        pos = tl.block_positions(b)
+        prev = tl.positions(s0 - 1) if s0 > 0 else pos[0]
+        nxt = tl.positions(s0 + BLOCK_STEPS)
+        geometry = [tl.block_geometry(r.coverage, b) for r in self.world.radars]
+        signal = [tl.block_signal(r.look, b) for r in self.world.radars]
+        out = (
+            prev,
+            pos,
+            nxt,
+            _typed([g[0] for g in geometry], np.bool_),
+            _typed([g[1] for g in geometry], np.float64),
+            _typed([g[0] for g in signal], np.float64),
+            _typed([g[1] for g in signal], np.int8),
+        )
+        with _ARRAYS_LOCK:
+            self.blocks[b] = out
+        return out
+
+
+_ARRAYS: dict[int, _Arrays] = {}
+_ARRAYS_LOCK = threading.Lock()
+
+
+def _typed(arrays: list[NDArray[Any]], dtype: Any) -> Any:
+    """A numba typed list of 2-D arrays of ``dtype`` (an empty one of that type when there are none)."""
+    if not arrays:
+        return _loop.list_of(np.zeros((1, 1), dtype), False)
+    out = _loop.list_of(arrays[0], True)
+    for a in arrays[1:]:
+        _loop.push(out, a)
+    return out
+
+
+def _arrays_of(world: World) -> _Arrays:
+    """The compiled loop's arrays of ``world`` (kept while the world lives)."""
+    found = _ARRAYS.get(id(world))
+    if found is not None and found.world is world:
+        return found
+    w = world
+    th = w.threats
+    n = th.count
+    tl = w.timeline
+    classes = sorted(set(th.target_class))
+    tclass = np.array([classes.index(c) for c in th.target_class], dtype=np.int64)
+    radars = w.radars
+    nr = len(radars)
+    tables = [pd_tables(r.model.pfa) for r in radars]
+    grid0 = tables[0][0] if tables else pd_tables(1e-6)[0]
+    rcs_seen = [th.rcs_by_band.get(r.model.band, np.zeros((n, 3))) for r in radars]
+    snr_1m = [
+        np.asarray(r.model.snr_db(1.0, rcs), dtype=np.float64)
+        for r, rcs in zip(radars, rcs_seen, strict=True)
+    ]
+    # missile types: each model once (by identity), with each battalion's types in its rounds' order
+    missiles: list[InterceptorModel] = []
+    index: dict[int, int] = {}
+    for bn in w.battalions:
+        for m in bn.missiles:
+            if id(m) not in index:
+                index[id(m)] = len(missiles)
+                missiles.append(m)
+    nk, nc = len(missiles), len(classes)
+    profiles = np.zeros((nk, 6))
+    envelopes = np.zeros((nk, nc, 4))
+    has_env = np.zeros((nk, nc), dtype=np.bool_)
+    pk = np.zeros((nk, nc))
+    for k, m in enumerate(missiles):
+        f = m.profile
+        profiles[k] = (
+            f.max_speed_mps,
+            f.burn_time_s,
+            f.drag_time_s,
+            f.max_flight_time_s,
+            f.max_distance_m,
+            m.max_target_speed_mps,
+        )
+        for c, name in enumerate(classes):
+            env = m.envelope(name)
+            if env is not None:
+                has_env[k, c] = True
+                envelopes[k, c] = (env.min_range_m, env.max_range_m, env.min_altitude_m, env.max_altitude_m)
+            pk[k, c] = m.pk.get(name, 0.0)
+    nb = len(w.battalions)
+    max_l = max((len(b.rounds) for b in w.battalions), default=1)
+    max_t = max((len(b.missiles) for b in w.battalions), default=1)
+    capacity = np.zeros((nb, max_l, max_t), dtype=np.int64)
+    reserve = np.zeros((nb, max_t), dtype=np.int64)
+    bn_missile = np.full((nb, max_t), -1, dtype=np.int64)
+    bn_order = np.full((nb, max_t), -1, dtype=np.int64)
+    for bi, bn in enumerate(w.battalions):
+        r = np.asarray(bn.rounds, dtype=np.int64)
+        capacity[bi, : r.shape[0], : r.shape[1]] = r
+        reserve[bi, : len(bn.reserve)] = bn.reserve
+        bn_missile[bi, : len(bn.missiles)] = [index[id(m)] for m in bn.missiles]
+        order = [j for _, j in sorted((m.max_range_m, j) for j, m in enumerate(bn.missiles))]
+        bn_order[bi, : len(order)] = order
+    ptr = np.zeros(len(w.units) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(u.battalions) for u in w.units])
+    unit_bn = np.array([bi for u in w.units for bi in u.battalions], dtype=np.int64)
+    unit_target = np.zeros((len(w.units), 2))
+    for ui, u in enumerate(w.units):
+        if u.battalions:
+            first = w.battalions[u.battalions[0]]
+            unit_target[ui] = (first.x_m, first.y_m)
+    tr = w.terrain.transform
+    det_tables = np.stack([t[1] for t in tables]) if nr else np.zeros((0, 5, len(grid0)))
+    scan_tables = np.stack([r.scan.tables for r in radars]) if nr else det_tables
+    static = (
+        # threats
+        np.ascontiguousarray(th.swerling, dtype=np.int64),
+        tclass,
+        np.argsort(tl.start_step, kind="stable"),
+        np.ascontiguousarray(tl.start_step, dtype=np.int64),
+        np.argsort(tl.arrival_step, kind="stable"),
+        np.ascontiguousarray(tl.arrival_step, dtype=np.int64),
+        # radars
+        np.array([r.scan_period_s for r in radars], dtype=np.float64),
+        np.array([r.unit for r in radars], dtype=np.int64),
+        np.array([[r.x_m, r.y_m, r.antenna_amsl_m] for r in radars], dtype=np.float64).reshape(nr, 3),
+        np.array([r.sigmas for r in radars], dtype=np.float64).reshape(nr, 3),
+        np.array(snr_1m, dtype=np.float64).reshape(nr, n, 3),
+        np.array(rcs_seen, dtype=np.float64).reshape(nr, n, 3),
+        np.ascontiguousarray(det_tables),
+        np.array([grid0[0], grid0[1] - grid0[0]]),
+        np.array([r.targets_engaged for r in radars], dtype=np.int64),
+        np.array([r.missiles_guided for r in radars], dtype=np.int64),
+        np.array([[r.x_m, r.y_m, r.model.instrumented_range_m] for r in radars], dtype=np.float64).reshape(
+            nr, 3
+        ),
+        _typed([r.coverage.floor_agl_m for r in radars], np.float32),
+        _typed([r.coverage.terrain_m for r in radars], np.float32),
+        np.array([r.coverage.grid for r in radars], dtype=np.float64).reshape(nr, 6),
+        np.array([r.coverage.radar for r in radars], dtype=np.float64).reshape(nr, 9),
+        _typed([r.scan.geometry.floor_agl_m for r in radars], np.float32),
+        _typed([r.scan.geometry.terrain_m for r in radars], np.float32),
+        np.array([r.scan.geometry.grid for r in radars], dtype=np.float64).reshape(nr, 6),
+        np.array([r.scan.geometry.radar for r in radars], dtype=np.float64).reshape(nr, 9),
+        np.array([r.scan.detect for r in radars], dtype=np.float64).reshape(nr, 5),
+        np.ascontiguousarray(scan_tables),
+        # units and battalions
+        np.array([u.processing_delay_s for u in w.units], dtype=np.float64),
+        ptr,
+        unit_bn,
+        unit_target,
+        np.array([b.radar for b in w.battalions], dtype=np.int64),
+        np.array([[b.x_m, b.y_m, b.ground_m] for b in w.battalions], dtype=np.float64).reshape(nb, 3),
+        np.array([b.reaction_time_s for b in w.battalions], dtype=np.float64),
+        np.array([b.launch_interval_s for b in w.battalions], dtype=np.float64),
+        np.array([b.reload_s for b in w.battalions], dtype=np.float64),
+        np.array([len(b.rounds) for b in w.battalions], dtype=np.int64),
+        bn_missile,
+        bn_order,
+        capacity,
+        # missiles
+        profiles,
+        envelopes,
+        has_env,
+        pk,
+        # assets and terrain
+        np.asarray(w.assets_xy_m, dtype=np.float64).reshape(-1, 2),
+        np.asarray(w.assets_radius_m, dtype=np.float64).reshape(-1),
+        np.ascontiguousarray(w.terrain.values),
+        np.array([tr.c, tr.a, tr.f, tr.e], dtype=np.float64),
+        make_tracker()._kernel_params,
+    )
+    arrays = _Arrays(w, static, missiles, [r.scan_period_s for r in radars], max_t, max_l)
+    with _ARRAYS_LOCK:
+        _ARRAYS[id(world)] = arrays
+    weakref.finalize(world, _ARRAYS.pop, id(world), None)
+    return arrays
+
+
+def _compiled_run(
+    world: World,
+    seed: int | np.random.SeedSequence,
+    record_events: bool,
+    should_stop: Callable[[float], bool] | None,
+) -> RunResult:
+    """:func:`run`."""
+    w = world
+    a = _arrays_of(w)
+    seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    rng = np.random.default_rng(seq)
+    next_scan = np.asarray(rng.uniform(0.0, a.periods), dtype=np.float64).reshape(len(w.radars))
+    th = w.threats
+    n, nr, nu, nb = th.count, len(w.radars), len(w.units), len(w.battalions)
+    sc = w.scenario
+    tl = w.timeline
+    cfg = np.array(
+        [
+            sc.step_s,
+            sc.options.hold_s,
+            sc.options.false_alarms_per_scan,
+            sc.doctrine.salvo,
+            float(sc.doctrine.shoot_look_shoot),
+            sc.doctrine.kill_assessment_s,
+            int(tl.start_step.max()) if n else 0,
+            float(record_events),
+            AIM_MARGIN_SIGMAS,
+            INTERCEPT_SAMPLES,
+        ]
+    )
+    capacity = a.static[39]
+    reserve = np.zeros((nb, a.n_missile_types), dtype=np.int64)
+    for bi, bn in enumerate(w.battalions):
+        reserve[bi, : len(bn.reserve)] = bn.reserve
+    cap = 16
+    tracks = tuple(np.zeros((nu, cap, *_ROW_SHAPES.get(name, ())), dtype) for name, dtype in TRACKSET_DTYPES)
+    state = [
+        np.zeros(5, dtype=np.int64),  # events, engagements, interceptors resolved, arrival and start pointers
+        np.zeros(n, dtype=np.bool_),  # flying
+        np.zeros(n, dtype=np.bool_),  # dead
+        np.zeros(n, dtype=np.bool_),  # arrived
+        np.full(n, np.nan),  # killed_s
+        np.full(n, np.nan),  # leaked_s
+        np.full(n, np.nan),  # first detected
+        np.zeros(n, dtype=np.int64),  # shots
+        np.full((nr, n), -np.inf),  # last seen
+        next_scan,
+        np.full((nu, n), -1.0),  # busy until
+        np.zeros(nr, dtype=np.int64),  # channels
+        np.zeros(nr, dtype=np.int64),  # guided
+        capacity.copy(),  # rounds
+        reserve,
+        np.zeros((nb, a.max_launchers)),  # ready
+        np.full(nb, -np.inf),  # last launch
+        np.zeros(len(a.missiles), dtype=np.int64),  # launched per type
+        np.zeros(nu, dtype=np.int64),  # tracks per unit
+        np.zeros(nu, dtype=np.int64),  # next track id per unit
+    ]
+    grown: tuple[Any, ...] = (
+        tracks,
+        np.full((nu, 64), -1, dtype=np.int64),  # threat of each track id
+        np.full((nu, 64), np.nan),  # when each track id was confirmed
+        np.zeros((256 if record_events else 1, 8), dtype=np.int64),
+        np.zeros((256 if record_events else 1, 3)),
+        np.zeros((16, 7), dtype=np.int64),
+        np.zeros((16, 5)),
+    )
+    last = tl.n_steps
+    step = 0
+    while step <= last:
+        b = step // BLOCK_STEPS
+        end = min((b + 1) * BLOCK_STEPS, last + 1)
+        if should_stop is not None:
+            if should_stop(step * sc.step_s):
+                raise RunStopped(f"stopped at t = {step * sc.step_s:g} s")
+            end = step + 1
+        block = a.block(b)
+        ended, *rest = _loop.run_block(
+            rng, step, end, b * BLOCK_STEPS, cfg, *a.static, *block[:3], *block[3:], *state, *grown
+        )
+        grown = tuple(rest)
+        if ended:
+            break
+        step = end
+    ints, flying, dead, arrived, killed_s, leaked_s, first, shots = state[:8]
+    ev_i, ev_f = grown[3], grown[4]
+    events = _events(w, a, ev_i[: ints[0]], ev_f[: ints[0]]) if record_events else []
+    launched: dict[str, int] = {}
+    for m, k in zip(a.missiles, state[17].tolist(), strict=True):
+        if k:
+            launched[m.id] = launched.get(m.id, 0) + k
+    return _result(
+        w,
+        int(seq.entropy) if isinstance(seq.entropy, int) else 0,
+        dead,
+        arrived,
+        killed_s,
+        leaked_s,
+        first,
+        shots,
+        launched,
+        int(ints[2]),
+        events,
+    )

@@ -95,7 +95,7 @@ class Timeline:
         launched sits at its first waypoint, one that arrived at its last)."""
         block = self._positions.get(step // BLOCK_STEPS)
         if block is None:
-            block = self._block_positions(step // BLOCK_STEPS)
+            block = self.block_positions(step // BLOCK_STEPS)
         positions: FloatArray = block[step % BLOCK_STEPS]
         return positions
 
@@ -111,7 +111,9 @@ class Timeline:
         b = self.positions(lo + 1)[threat]
         return np.asarray(a + (b - a) * f)
 
-    def _block_positions(self, b: int) -> FloatArray:
+    def block_positions(self, b: int) -> FloatArray:
+        """``(BLOCK_STEPS, n, 3)`` positions of every threat at the steps of block ``b`` (steps
+        ``b * BLOCK_STEPS`` onwards; :meth:`positions`)."""
         with self._lock:
             if b in self._positions:
                 return self._positions[b]
@@ -146,12 +148,13 @@ class Timeline:
         key = (coverage, step // BLOCK_STEPS)
         block = self._geometry.get(key)
         if block is None:
-            block = self._block_geometry(*key)
+            block = self.block_geometry(*key)
         i = step % BLOCK_STEPS
         return block[0][i], block[1][i]
 
-    def _block_geometry(self, coverage: Coverage, b: int) -> tuple[BoolArray, FloatArray]:
-        pos = self._block_positions(b).reshape(-1, 3)
+    def block_geometry(self, coverage: Coverage, b: int) -> tuple[BoolArray, FloatArray]:
+        """:meth:`geometry` at the steps of block ``b``: ``(BLOCK_STEPS, n)`` each."""
+        pos = self.block_positions(b).reshape(-1, 3)
         with self._lock:
             found = self._geometry.get((coverage, b))
             if found is not None:
@@ -170,13 +173,14 @@ class Timeline:
         key = (look, step // BLOCK_STEPS)
         block = self._signal.get(key)
         if block is None:
-            block = self._block_signal(*key)
+            block = self.block_signal(*key)
         i = step % BLOCK_STEPS
         return block[0][i], block[1][i]
 
-    def _block_signal(self, look: Look, b: int) -> tuple[FloatArray, NDArray[np.int8]]:
-        pos = self._block_positions(b)
-        seen = self._block_geometry(look.coverage, b)[0].ravel()
+    def block_signal(self, look: Look, b: int) -> tuple[FloatArray, NDArray[np.int8]]:
+        """:meth:`signal` at the steps of block ``b``: ``(BLOCK_STEPS, n)`` each."""
+        pos = self.block_positions(b)
+        seen = self.block_geometry(look.coverage, b)[0].ravel()
         with self._lock:
             found = self._signal.get((look, b))
             if found is not None:
@@ -201,7 +205,7 @@ class Timeline:
         with self._lock:
             found = self._motion.get(b)
             if found is None:
-                pos = self._block_positions(b)
+                pos = self.block_positions(b)
                 after = self._positions_at(np.array([(b + 1) * BLOCK_STEPS]))
                 heading = np.diff(np.concatenate([pos, after]), axis=0).reshape(-1, 3)
                 flat = pos.reshape(-1, 3)

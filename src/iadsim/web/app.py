@@ -334,14 +334,10 @@ def _run_engine(world: Any, seed: int, should_stop: Callable[[], bool] | None) -
     if should_stop is None:
         return engine.run(world, seed)
     stop = should_stop
-
-    class StoppableRun(engine._Run):
-        def move(self, step: int, t: float) -> NDArray[np.bool_]:
-            if stop():
-                raise ReplayStopped(f"stopped at t = {t:g} s")
-            return super().move(step, t)
-
-    return StoppableRun(world, seed, True).run()
+    try:
+        return engine.run(world, seed, should_stop=lambda t: stop())
+    except engine.RunStopped as e:
+        raise ReplayStopped(str(e)) from None
 
 
 def replay_run(
