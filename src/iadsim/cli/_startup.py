@@ -16,6 +16,10 @@ no module of the library outside :mod:`iadsim.cli` sets anything process-wide wh
   0.05 s more in the sweeps. One OpenBLAS thread: the pool that numpy's import starts spun for 0.1 s of CPU
   time in every run, and the floor does no linear algebra. ``iadsim validate`` imports numpy the same way
   (its process spent 0.43 s of CPU time for 0.32 s of wall time with the pool, 0.31 s for 0.31 s without).
+- :func:`no_huge_pages`: the same huge pages off, for a command that has numpy imported already
+  (``iadsim demo``): its coverage step allocates and fills grids of tens of megabytes, many of them
+  touched sparsely, and a third of the demo's CPU time went into the kernel's zeroing of huge pages
+  (``perf``: ``clear_page_erms`` under ``do_huge_pmd_anonymous_page``, 27 s of system time in a 44 s run).
 - :func:`collector_off`: the cyclic garbage collector is off while the command runs; it spent 0.15 s
   traversing numba's type system (tens of thousands of objects, none of them garbage) while numba started.
   So too for the short commands (:data:`iadsim.cli.SHORT_COMMANDS`: the help, ``catalog``, ``validate``,
@@ -102,6 +106,17 @@ def import_numpy_for_one_pass() -> None:
                 del os.environ[name]
             else:
                 os.environ[name] = value
+
+
+def no_huge_pages() -> None:
+    """Tell numpy (imported or not) to stop asking the kernel for transparent huge pages behind large
+    arrays, in this process (see the module's docstring)."""
+    import numpy
+
+    core = getattr(numpy, "_core", None) or getattr(numpy, "core", None)
+    set_madvise = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
+    if set_madvise is not None:
+        set_madvise(False)
 
 
 @contextmanager

@@ -33,6 +33,9 @@ def demo(
     Detection ranges of its radars against every catalog target, what its radars and missiles cover over
     real terrain at Mürted, a Monte Carlo saturation study, and one HTML report of it all.
     """
+    from iadsim.cli import _startup
+
+    _startup.no_huge_pages()  # (behind the coverage's large arrays)
     from iadsim.cli._common import in_range
     from iadsim.errors import InputError
 

@@ -84,11 +84,18 @@ class StudyCluster:
         if scheduler is None:
             # Every core goes to the replications: workers without Dask's statistical profiler (it samples
             # the running task's stack every 10 ms, a few per cent of a replication), event loops checked
-            # every 0.5 s, and no work stealing (equal workers, tasks queued at the scheduler).
+            # every 0.5 s, and no work stealing (equal workers, tasks queued at the scheduler). In the
+            # workers, numpy asks for no transparent huge pages: the worlds they receive are unpickled into
+            # large arrays, and the kernel's zeroing of a huge page at its first touch took a fifth of the
+            # demo's CPU time (``perf``, ``clear_page_erms``).
             quiet = {
                 "distributed.worker.profile.enabled": False,
                 "distributed.admin.tick.interval": "500ms",
                 "distributed.scheduler.work-stealing": False,
+                "distributed.nanny.pre-spawn-environ": {
+                    **dask.config.get("distributed.nanny.pre-spawn-environ", {}),
+                    "NUMPY_MADVISE_HUGEPAGE": "0",
+                },
             }
             with dask.config.set(quiet):
                 self.cluster = LocalCluster(
