@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +143,22 @@ def test_warm_up_loads_the_loop_every_run_uses(cat: Catalog) -> None:
     world = build_world(resolve_scenario("crete-s300", cat), cat)
     engine.run(world, 0)
     assert len(_loop.run_block.signatures) == 1  # (one compiled loop, loaded once per process)
+
+
+@pytest.mark.slow
+def test_a_process_loads_the_kernels_after_another_has_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lock of engine._one_compiler, held here: a second process that warms up waits for it, then loads
+    # the kernels (from numba's cache, written by whoever compiled them first) and finishes.
+    monkeypatch.setenv("IADSIM_CACHE", str(tmp_path))
+    code = "from iadsim.sim import engine; print('start', flush=True); engine.warm_up(); print('done')"
+    with engine._one_compiler():
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "start"
+        time.sleep(2.0)  # (a warm-up takes about half a second once compiled)
+        assert proc.poll() is None  # still waiting
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0 and out.strip() == "done"
+    assert (tmp_path / "kernels.lock").exists()

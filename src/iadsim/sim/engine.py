@@ -37,13 +37,15 @@ from __future__ import annotations
 import math
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from iadsim._paths import cache_root
 from iadsim.interceptors import InterceptorModel, in_envelope
 from iadsim.physics.kinematics import INTERCEPT_SAMPLES
 from iadsim.sim import _kernels, _loop
@@ -790,9 +792,42 @@ def _num(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
 
 
+@contextmanager
+def _one_compiler() -> Iterator[None]:
+    """Hold a lock shared by this user's processes (a file in :func:`iadsim._paths.cache_root`) while the
+    kernels load: where none is compiled yet (a new install), the first process compiles them and writes
+    numba's cache while the others wait, then read it, instead of every worker of a study compiling them at
+    once (the loop takes about half a minute, once). Where the platform has no ``fcntl`` (Windows) or the
+    folder cannot be written, each process loads its kernels by itself."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    try:
+        root = cache_root()
+        root.mkdir(parents=True, exist_ok=True)
+        handle = open(root / "kernels.lock", "a+b")  # noqa: SIM115
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def warm_up() -> None:
     """Load (or compile) the engine's numba kernels by calling each on a few values, and import what the
-    first step imports (the surface's propagation factor and SciPy's special functions behind it)."""
+    first step imports (the surface's propagation factor and SciPy's special functions behind it); one
+    process at a time (:func:`_one_compiler`)."""
+    with _one_compiler():
+        _warm_up()
+
+
+def _warm_up() -> None:
     from iadsim.physics import multipath
 
     multipath.propagation_factor(10.0, 100.0, 1e4, 3e9)
