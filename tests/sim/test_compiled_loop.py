@@ -162,3 +162,17 @@ def test_a_process_loads_the_kernels_after_another_has_finished(
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0 and out.strip() == "done"
     assert (tmp_path / "kernels.lock").exists()
+
+
+def test_the_arrays_of_a_world_go_with_it(cat: Catalog) -> None:
+    import gc
+    import weakref
+
+    world = build_world(resolve_scenario("crete-s300", cat), cat)
+    engine.run(world, 0)
+    assert id(world) in engine._ARRAYS
+    gone = weakref.ref(world)
+    key = id(world)
+    del world
+    gc.collect()
+    assert gone() is None and key not in engine._ARRAYS

@@ -51,10 +51,11 @@ from iadsim.physics.kinematics import INTERCEPT_SAMPLES
 from iadsim.sim import _kernels, _loop
 from iadsim.sim.plan import BLOCK_STEPS
 from iadsim.sim.sensing import Coverage, ScanCoverage, pd_tables
+from iadsim.sim.timeline import Timeline
 from iadsim.sim.tracking import CompiledTracker, TrackerParams, velocity_std_for
 from iadsim.sim.tracking.compiled import _ROW_SHAPES
 from iadsim.sim.tracking.types import TRACKSET_DTYPES
-from iadsim.sim.world import Battalion, World
+from iadsim.sim.world import Battalion, RadarSite, World
 
 FloatArray = NDArray[np.float64]
 
@@ -923,9 +924,12 @@ class RunStopped(Exception):
 @dataclass(eq=False)
 class _Arrays:
     """What the compiled loop needs of a world, as arrays (built once per world, :func:`_arrays_of`), and the
-    timeline's blocks as it reaches them."""
+    timeline's blocks as it reaches them. It refers to the world only weakly (it is kept for as long as the
+    world lives, in :data:`_ARRAYS`)."""
 
-    world: World
+    world: weakref.ref[World]
+    timeline: Timeline
+    radars: list[RadarSite]
     static: tuple[Any, ...]
     missiles: list[InterceptorModel]
     periods: list[float]
@@ -939,13 +943,13 @@ class _Arrays:
         found = self.blocks.get(b)
         if found is not None:
             return found
-        tl = self.world.timeline
+        tl = self.timeline
         s0 = b * BLOCK_STEPS
         pos = tl.block_positions(b)
         prev = tl.positions(s0 - 1) if s0 > 0 else pos[0]
         nxt = tl.positions(s0 + BLOCK_STEPS)
-        geometry = [tl.block_geometry(r.coverage, b) for r in self.world.radars]
-        signal = [tl.block_signal(r.look, b) for r in self.world.radars]
+        geometry = [tl.block_geometry(r.coverage, b) for r in self.radars]
+        signal = [tl.block_signal(r.look, b) for r in self.radars]
         out = (
             prev,
             pos,
@@ -977,7 +981,7 @@ def _typed(arrays: list[NDArray[Any]], dtype: Any) -> Any:
 def _arrays_of(world: World) -> _Arrays:
     """The compiled loop's arrays of ``world`` (kept while the world lives)."""
     found = _ARRAYS.get(id(world))
-    if found is not None and found.world is world:
+    if found is not None and found.world() is world:
         return found
     w = world
     th = w.threats
@@ -1106,7 +1110,9 @@ def _arrays_of(world: World) -> _Arrays:
         np.array([tr.c, tr.a, tr.f, tr.e], dtype=np.float64),
         make_tracker()._kernel_params,
     )
-    arrays = _Arrays(w, static, missiles, [r.scan_period_s for r in radars], max_t, max_l)
+    arrays = _Arrays(
+        weakref.ref(w), tl, list(radars), static, missiles, [r.scan_period_s for r in radars], max_t, max_l
+    )
     with _ARRAYS_LOCK:
         _ARRAYS[id(world)] = arrays
     weakref.finalize(world, _ARRAYS.pop, id(world), None)
