@@ -152,6 +152,32 @@ def _detectable(
     return _pd(snr, row, detect[3], detect[4], tables) >= detect[1]
 
 
+# ------------------------------------------------------------------------------------------ terrain
+
+
+@njit(cache=True, nogil=True)
+def ground_at(x: float, y: float, values: np.ndarray, tr: np.ndarray) -> float:
+    """Terrain height (m above sea level) at one point ``(x, y)`` of a north-up grid of ``values``,
+    bilinear between the centres of the four cells around it, 0 off the grid (the arithmetic of
+    :func:`iadsim.terrain.grid.sample_bilinear`, for one point); ``tr`` is the grid transform's
+    ``(c, a, f, e)``."""
+    col = (x - tr[0]) / tr[1] - 0.5
+    row = (y - tr[2]) / tr[3] - 0.5
+    rows, cols = values.shape
+    if not (-0.5 <= col <= cols - 0.5 and -0.5 <= row <= rows - 0.5):
+        return 0.0
+    c0 = min(max(math.floor(col), 0), cols - 2)
+    r0 = min(max(math.floor(row), 0), rows - 2)
+    wc = min(max(col - c0, 0.0), 1.0)
+    wr = min(max(row - r0, 0.0), 1.0)
+    return (
+        float(values[r0, c0]) * (1 - wr) * (1 - wc)
+        + float(values[r0, c0 + 1]) * (1 - wr) * wc
+        + float(values[r0 + 1, c0]) * wr * (1 - wc)
+        + float(values[r0 + 1, c0 + 1]) * wr * wc
+    )
+
+
 # ------------------------------------------------------------------------------------------ detection
 
 

@@ -32,7 +32,7 @@ import numpy as np
 from numba import literal_unroll, njit
 from numba.typed import List
 
-from iadsim.sim._kernels import _see, convert_measurements, intercept_time
+from iadsim.sim._kernels import _see, convert_measurements, ground_at, intercept_time
 from iadsim.sim.tracking._kernels import tracker_step
 
 #: Event kinds, by their code in ``ev_i[:, 0]``.
@@ -150,27 +150,6 @@ def _log(
     ev_f[k, 0], ev_f[k, 1], ev_f[k, 2] = t, a, b
     n_ev[0] = k + 1
     return ev_i, ev_f
-
-
-@njit(cache=True, nogil=True)
-def _ground_at(x: float, y: float, values: np.ndarray, tr: np.ndarray) -> float:
-    """:meth:`iadsim.sim.world.World.ground_at`: bilinear terrain height (m) at one point, 0 off the grid;
-    ``tr`` is the grid transform's ``(c, a, f, e)``."""
-    col = (x - tr[0]) / tr[1] - 0.5
-    row = (y - tr[2]) / tr[3] - 0.5
-    rows, cols = values.shape
-    if not (-0.5 <= col <= cols - 0.5 and -0.5 <= row <= rows - 0.5):
-        return 0.0
-    c0 = min(max(math.floor(col), 0), cols - 2)
-    r0 = min(max(math.floor(row), 0), rows - 2)
-    wc = min(max(col - c0, 0.0), 1.0)
-    wr = min(max(row - r0, 0.0), 1.0)
-    return (
-        float(values[r0, c0]) * (1 - wr) * (1 - wc)
-        + float(values[r0, c0 + 1]) * (1 - wr) * wc
-        + float(values[r0 + 1, c0]) * wr * (1 - wc)
-        + float(values[r0 + 1, c0 + 1]) * wr * wc
-    )
 
 
 @njit(cache=True, nogil=True)
@@ -682,7 +661,7 @@ def run_block(  # noqa: PLR0913, PLR0915, C901
                     else:
                         ground = math.hypot(true[0] - bn_xyz[ebn, 0], true[1] - bn_xyz[ebn, 1])
                         height = true[2]
-                        agl = height - _ground_at(true[0], true[1], ground_values, ground_tr)
+                        agl = height - ground_at(true[0], true[1], ground_values, ground_tr)
                         if not has_env[mi, c] or not _in_env(envelopes[mi, c], ground, agl, height, 0.0):
                             reason, ra, rb = O_OUTSIDE, ground, height
                 pkv = pk[mi, c] if reason == O_KILL else 0.0
@@ -849,7 +828,7 @@ def run_block(  # noqa: PLR0913, PLR0915, C901
                         if _reach_after(tf, prof) < margin:
                             continue
                         ground = math.hypot(aim[0] - bn_xyz[bi, 0], aim[1] - bn_xyz[bi, 1])
-                        agl = aim[2] - _ground_at(aim[0], aim[1], ground_values, ground_tr)
+                        agl = aim[2] - ground_at(aim[0], aim[1], ground_values, ground_tr)
                         if not _in_env(envelopes[mi, c], ground, agl, aim[2], margin):
                             continue
                         if t + tf - hold_s <= seen:

@@ -1049,7 +1049,6 @@ def _arrays_of(world: World) -> _Arrays:
         if u.battalions:
             first = w.battalions[u.battalions[0]]
             unit_target[ui] = (first.x_m, first.y_m)
-    tr = w.terrain.transform
     det_tables = np.stack([t[1] for t in tables]) if nr else np.zeros((0, 5, len(grid0)))
     scan_tables = np.stack([r.scan.tables for r in radars]) if nr else det_tables
     static = (
@@ -1107,7 +1106,7 @@ def _arrays_of(world: World) -> _Arrays:
         np.asarray(w.assets_xy_m, dtype=np.float64).reshape(-1, 2),
         np.asarray(w.assets_radius_m, dtype=np.float64).reshape(-1),
         np.ascontiguousarray(w.terrain.values),
-        np.array([tr.c, tr.a, tr.f, tr.e], dtype=np.float64),
+        w.ground_transform,
         make_tracker()._kernel_params,
     )
     arrays = _Arrays(

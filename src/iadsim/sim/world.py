@@ -14,7 +14,7 @@ terrain, the routes, and every radar floor and timeline whose inputs the new val
 from __future__ import annotations
 
 import copy
-import math
+import functools
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +38,7 @@ from iadsim.deployment import (
 from iadsim.interceptors import InterceptorModel
 from iadsim.scenario import Scenario
 from iadsim.sensors import RadarModel
+from iadsim.sim import _kernels
 from iadsim.sim.plan import DemandError as DemandError  # (planning lives in iadsim.sim.plan)
 from iadsim.sim.plan import WorldPlan as WorldPlan
 from iadsim.sim.plan import blamed_on, check_demand, plan_of
@@ -244,25 +245,15 @@ class World:
         return sample_bilinear(self.terrain, x, y)
 
     def ground_at(self, x: float, y: float) -> float:
-        """:meth:`ground_m` at one point (the same arithmetic, in Python floats)."""
-        g = self.terrain
-        t = g.transform
-        col = (x - t.c) / t.a - 0.5
-        row = (y - t.f) / t.e - 0.5
-        rows, cols = g.shape
-        if not (-0.5 <= col <= cols - 0.5 and -0.5 <= row <= rows - 0.5):
-            return 0.0
-        c0 = min(max(math.floor(col), 0), cols - 2)
-        r0 = min(max(math.floor(row), 0), rows - 2)
-        wc = min(max(col - c0, 0.0), 1.0)
-        wr = min(max(row - r0, 0.0), 1.0)
-        v = g.values
-        return (
-            float(v[r0, c0]) * (1 - wr) * (1 - wc)
-            + float(v[r0, c0 + 1]) * (1 - wr) * wc
-            + float(v[r0 + 1, c0]) * wr * (1 - wc)
-            + float(v[r0 + 1, c0 + 1]) * wr * wc
-        )
+        """:meth:`ground_m` at one point (:func:`iadsim.sim._kernels.ground_at`, the engine's)."""
+        return float(_kernels.ground_at(x, y, self.terrain.values, self.ground_transform))
+
+    @functools.cached_property
+    def ground_transform(self) -> FloatArray:
+        """``(c, a, f, e)`` of the terrain grid's transform, as :func:`iadsim.sim._kernels.ground_at` takes
+        it."""
+        t = self.terrain.transform
+        return np.array([t.c, t.a, t.f, t.e], dtype=np.float64)
 
     def with_figures(self, values: Mapping[str, float]) -> World:
         """A copy of the world with other values for some of the catalog figures it used (by name, as
