@@ -38,6 +38,7 @@ _WHERE = {
     ),
     "vertical": ("VerticalCoverage", "horizon_limited_range_m", "vertical_coverage"),
     "kinematics": ("BoostCoast", "intercept_time_s"),
+    "ballistic": ("BallisticTrajectory", "FreeFlight", "ballistic_trajectory"),
     "clutter": (
         "clutter_area_m2",
         "clutter_loss_db",
