@@ -71,12 +71,15 @@ _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names
 __all__ = [
     "EARTH_RADIUS_M",
     "STANDARD_K",
+    "BallisticTrajectory",
     "BoostCoast",
     "ElevationBeam",
+    "FreeFlight",
     "ReflectionGeometry",
     "Surface",
     "VerticalCoverage",
     "albersheim_snr_db",
+    "ballistic_trajectory",
     "calibrated_range_m",
     "calibrated_snr_db",
     "clutter_area_m2",
@@ -135,6 +138,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from iadsim.physics.ballistic import BallisticTrajectory, FreeFlight, ballistic_trajectory
     from iadsim.physics.clutter import (
         clutter_area_m2,
         clutter_loss_db,
