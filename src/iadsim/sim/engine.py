@@ -933,8 +933,10 @@ class _Arrays:
     static: tuple[Any, ...]
     missiles: list[InterceptorModel]
     periods: list[float]
-    n_missile_types: int
-    max_launchers: int
+    #: ``(battalions, launchers, missile types)`` rounds on each launcher at the start (its full load)
+    capacity: NDArray[np.int64]
+    #: ``(battalions, missile types)`` rounds on the transloaders at the start
+    reserve: NDArray[np.int64]
     blocks: dict[int, tuple[Any, ...]] = field(default_factory=dict)
 
     def block(self, b: int) -> tuple[Any, ...]:
@@ -1109,9 +1111,8 @@ def _arrays_of(world: World) -> _Arrays:
         w.ground_transform,
         make_tracker()._kernel_params,
     )
-    arrays = _Arrays(
-        weakref.ref(w), tl, list(radars), static, missiles, [r.scan_period_s for r in radars], max_t, max_l
-    )
+    periods = [r.scan_period_s for r in radars]
+    arrays = _Arrays(weakref.ref(w), tl, list(radars), static, missiles, periods, capacity, reserve)
     with _ARRAYS_LOCK:
         _ARRAYS[id(world)] = arrays
     weakref.finalize(world, _ARRAYS.pop, id(world), None)
@@ -1148,10 +1149,6 @@ def _compiled_run(
             INTERCEPT_SAMPLES,
         ]
     )
-    capacity = a.static[39]
-    reserve = np.zeros((nb, a.n_missile_types), dtype=np.int64)
-    for bi, bn in enumerate(w.battalions):
-        reserve[bi, : len(bn.reserve)] = bn.reserve
     cap = 16
     tracks = tuple(np.zeros((nu, cap, *_ROW_SHAPES.get(name, ())), dtype) for name, dtype in TRACKSET_DTYPES)
     state = [
@@ -1168,9 +1165,9 @@ def _compiled_run(
         np.full((nu, n), -1.0),  # busy until
         np.zeros(nr, dtype=np.int64),  # channels
         np.zeros(nr, dtype=np.int64),  # guided
-        capacity.copy(),  # rounds
-        reserve,
-        np.zeros((nb, a.max_launchers)),  # ready
+        a.capacity.copy(),  # rounds
+        a.reserve.copy(),
+        np.zeros(a.capacity.shape[:2]),  # ready
         np.full(nb, -np.inf),  # last launch
         np.zeros(len(a.missiles), dtype=np.int64),  # launched per type
         np.zeros(nu, dtype=np.int64),  # tracks per unit
