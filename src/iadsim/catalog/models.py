@@ -450,8 +450,25 @@ class System(Entity):
     missiles_guided: Figure
 
 
+#: The figures of a ballistic missile class, from ``max_range_m`` on: a class that gives one gives all.
+BALLISTIC_FIGURES: tuple[str, ...] = (
+    "max_range_m",
+    "burn_time_s",
+    "burnout_speed_mps",
+    "apogee_m",
+    "reentry_speed_mps",
+)
+
+
 class Target(Entity):
-    """An air target: radar cross-section, fluctuation model, typical speed and altitudes."""
+    """An air target: radar cross-section, fluctuation model, typical speed and altitudes.
+
+    A ballistic missile class that can be flown on a ballistic trajectory (a raid's ``trajectory:
+    ballistic``) also gives its published maximum range, boost (burn) time, burnout speed, apogee and
+    re-entry speed at that range (:data:`BALLISTIC_FIGURES`). The trajectory is computed from the range
+    and the burn time (:func:`iadsim.physics.ballistic.ballistic_trajectory`); the other three are the
+    published claims the computed trajectory is checked against.
+    """
 
     BOUNDS: ClassVar[dict[str, Bounds]] = {
         "rcs_m2": _positive(1e6, "m²"),
@@ -460,6 +477,11 @@ class Target(Entity):
         "altitude_m": _at_least_zero(1e6, "m"),
         "min_altitude_m": _at_least_zero(1e6, "m"),
         "max_altitude_m": _at_least_zero(1e6, "m"),
+        "max_range_m": _positive(2e7, "m"),
+        "burn_time_s": _at_least_zero(1e3, "s"),
+        "burnout_speed_mps": _positive(8e3, "m/s"),
+        "apogee_m": _positive(5e6, "m"),
+        "reentry_speed_mps": _positive(8e3, "m/s"),
     }
 
     target_class: TargetClass
@@ -471,10 +493,29 @@ class Target(Entity):
     altitude_m: Figure
     min_altitude_m: Figure
     max_altitude_m: Figure
+    max_range_m: Figure | None = None
+    burn_time_s: Figure | None = None
+    burnout_speed_mps: Figure | None = None
+    apogee_m: Figure | None = None
+    reentry_speed_mps: Figure | None = None
+
+    @property
+    def ballistic(self) -> bool:
+        """Whether the class can fly a ballistic trajectory (it gives :data:`BALLISTIC_FIGURES`)."""
+        return self.max_range_m is not None
 
     @model_validator(mode="after")
     def _check(self) -> Target:
         _check_swerling(self.swerling, "swerling")
+        given = [name for name in BALLISTIC_FIGURES if getattr(self, name) is not None]
+        if given and len(given) < len(BALLISTIC_FIGURES):
+            missing = [name for name in BALLISTIC_FIGURES if name not in given]
+            raise ValueError(
+                f"a ballistic class gives all of {', '.join(BALLISTIC_FIGURES)}; "
+                f"missing: {', '.join(missing)}"
+            )
+        if given and self.target_class != "ballistic-missile":
+            raise ValueError(f"ballistic figures ({given[0]}) belong to a ballistic-missile class only")
         if self.rcs_m2.value <= 0:
             raise ValueError(f"rcs: must be positive, got {self.rcs_m2.value}")
         for band, aspects in self.rcs_by_band.items():
