@@ -125,22 +125,22 @@ def steady_track_cov(sigma_m: float, q: float = 10.0, dt: float = 1.0) -> np.nda
     return p
 
 
-def aim_margin_m(ahead_s: float, sigmas_m: tuple[float, float, float]) -> float:
+def aim_margin_m(ahead_s: float, sigmas_m: tuple[float, float, float], q: float = 10.0) -> float:
     """Fire control's reserve, 2 sqrt(trace) of the covariance of a steady track's position ``ahead_s``
     seconds ahead, the axes' noise ``sigmas_m``: per axis var = P_pp + 2 T P_pv + T^2 P_vv
-    (:func:`steady_track_cov`)."""
+    (:func:`steady_track_cov` with the tracker's acceleration noise ``q``)."""
     total = 0.0
     for sigma in sigmas_m:
-        p = steady_track_cov(round(sigma, 1))
+        p = steady_track_cov(round(sigma, 1), q)
         total += p[0, 0] + 2 * ahead_s * p[0, 1] + ahead_s**2 * p[1, 1]
     return 2.0 * math.sqrt(total)
 
 
-def launch_jitter_s(ahead_s: float, target_mps: float, range_sigma_m: float = 5.0) -> float:
+def launch_jitter_s(ahead_s: float, target_mps: float, range_sigma_m: float = 5.0, q: float = 10.0) -> float:
     """How far a track's error moves the first launch: the along-track velocity error (3 standard
     deviations of a steady track, :func:`steady_track_cov`) shifts the intercept point ``ahead_s`` seconds
     out by 3 sigma_v ahead_s, which the target covers in that distance over its speed."""
-    sigma_v = math.sqrt(steady_track_cov(range_sigma_m)[1, 1])
+    sigma_v = math.sqrt(steady_track_cov(range_sigma_m, q)[1, 1])
     return 3.0 * sigma_v * ahead_s / target_mps
 
 
@@ -154,6 +154,7 @@ def first_launch_s(
     max_ground_m: float,
     range_sigma_m: float = 5.0,
     angle_sigma_rad: float = math.radians(0.01),
+    q: float = 10.0,
 ) -> int:
     """First step (s) at or after ``ready_s`` at which a constant-speed missile can be fired at a target
     closing head-on from ``start_m`` at constant height: the intercept point (flight time T) must leave
@@ -164,7 +165,7 @@ def first_launch_s(
         d = start_m - target_mps * t
         flight = head_on_time_s(d, height_m, target_mps, missile_mps)
         cross = d * angle_sigma_rad
-        margin = aim_margin_m(flight, (cross, range_sigma_m, cross))
+        margin = aim_margin_m(flight, (cross, range_sigma_m, cross), q)
         ground = d - target_mps * flight
         if (
             flight <= max_flight_s

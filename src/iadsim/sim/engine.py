@@ -62,6 +62,14 @@ FloatArray = NDArray[np.float64]
 #: Acceleration noise of the trackers' nearly-constant-velocity model, m^2/s^3 (about 2 m/s^2 sustained
 #: over 2.5 s: straight legs with gentle turns).
 TRACKER_Q_M2PS3 = 10.0
+#: Tracks whose specific energy ``v^2 / 2 + g z`` exceeds this, J/kg, are ballistic targets: more than any
+#: aircraft or cruise missile of the catalog has (the fastest, an Su-35 at its 694 m/s top speed, at 20 km:
+#: 437 kJ/kg), less than a ballistic missile has from burnout on (``v_b^2 / 2 ~ g R / 2``, 490 kJ/kg for a
+#: 100 km minimum-energy flight, 1.4 MJ/kg for 300 km) ...
+BALLISTIC_TRACK_ENERGY_JPKG = 450e3
+#: ... predicted with this acceleration noise, m^2/s^3: gravity, about 10 m/s^2, that a constant-velocity
+#: model does not know, sustained over a 10 s revisit (``q ~ a^2 T``, BLK ch. 6).
+BALLISTIC_TRACKER_Q_M2PS3 = 1_000.0
 #: Fastest target the trackers initiate on, m/s: every target class in the catalog (ballistic missiles up
 #: to the 4.8 km/s the S-400's missiles are credited against) has its second detection inside the gate.
 MAX_TARGET_SPEED_MPS = 5_000.0
@@ -78,7 +86,8 @@ MAX_TRACK_POSITION_STD_M = 20_000.0
 
 def make_tracker() -> CompiledTracker:
     """A command post's tracker as the engine configures it: 2-of-3 confirmation, deletion after five
-    counted misses, an initial velocity spread that holds targets up to :data:`MAX_TARGET_SPEED_MPS`."""
+    counted misses, an initial velocity spread that holds targets up to :data:`MAX_TARGET_SPEED_MPS`, the
+    acceleration noise of ballistic targets for tracks above :data:`BALLISTIC_TRACK_ENERGY_JPKG`."""
     return CompiledTracker(
         TrackerParams(
             TRACKER_Q_M2PS3,
@@ -87,6 +96,8 @@ def make_tracker() -> CompiledTracker:
             velocity_std_mps=velocity_std_for(MAX_TARGET_SPEED_MPS),
             max_misses=5,
             max_position_variance_m2=3 * MAX_TRACK_POSITION_STD_M**2,
+            ballistic_energy_jpkg=BALLISTIC_TRACK_ENERGY_JPKG,
+            ballistic_q_m2ps3=BALLISTIC_TRACKER_Q_M2PS3,
         )
     )
 

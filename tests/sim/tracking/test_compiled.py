@@ -3,6 +3,8 @@ assignment kernel against scipy."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import scipy.optimize
@@ -75,15 +77,32 @@ RESULT_IDS = ("detection_track_ids", "updated_ids", "missed_ids", "new_ids", "co
         (5, 30, 0.9, 2.0, True, 3e3),  # a dense raid: gates overlap, clusters go to the assignment
     ],
 )
+@pytest.mark.parametrize("ballistic_energy_jpkg", [math.inf, 8e4])
 def test_compiled_tracker_follows_the_reference_tracker_scan_by_scan(
-    seed: int, n_targets: int, pd: float, clutter: float, covered: bool, spread_m: float
+    seed: int,
+    n_targets: int,
+    pd: float,
+    clutter: float,
+    covered: bool,
+    spread_m: float,
+    ballistic_energy_jpkg: float,
 ) -> None:
     """Both trackers through the same interface on the same scans: the same step results and track
     bookkeeping exactly, and states and covariances equal to 1e-9 of the largest entry of each track's
     vector or matrix (the same formulas evaluated in a different order: numpy's 6 x 6 products and
     ``einsum`` against the kernel's loops; round-off of about 1e-15 per cycle, over 40 cycles)."""
     coverage = _scan_coverage(100e3) if covered else None
-    params = TrackerParams(10.0, m_hits=2, n_scans=3, velocity_std_mps=400.0, max_misses=5)
+    # (with a ballistic energy of 80 kJ/kg, within the scenes' 0.5 v^2 + g z, some tracks are predicted with
+    # the ballistic q and some not)
+    params = TrackerParams(
+        10.0,
+        m_hits=2,
+        n_scans=3,
+        velocity_std_mps=400.0,
+        max_misses=5,
+        ballistic_energy_jpkg=ballistic_energy_jpkg,
+        ballistic_q_m2ps3=500.0,
+    )
     ref, fast = Tracker.from_params(params), CompiledTracker(params)
     events = 0
     for t, z, r, rcs in _scene(seed, n_targets, 40, pd, clutter, spread_m):

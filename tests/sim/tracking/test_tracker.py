@@ -105,6 +105,21 @@ def test_transition_matrices_match_stonesoup() -> None:
     )
 
 
+def test_a_ballistic_track_is_predicted_with_the_ballistic_noise() -> None:
+    # Specific energy e = |v|^2 / 2 + g z: a track at 2,000 m/s and 30 km (2.29 MJ/kg) lies above a 450 kJ/kg
+    # threshold, one at 250 m/s and 9 km (0.12 MJ/kg) below; each gets Stone Soup's ConstantVelocity
+    # covariance of its own q (1,000 and 10 m^2/s^3), and the same transition.
+    predictor = Predictor(10.0, ballistic_energy_jpkg=450e3, ballistic_noise_diff_coeff_m2ps3=1000.0)
+    x = np.array([[0.0, 0.0, 30e3, 2000.0, 0.0, 0.0], [0.0, 0.0, 9e3, 250.0, 0.0, 0.0]])
+    assert 0.5 * 2000.0**2 + 9.80665 * 30e3 > 450e3 > 0.5 * 250.0**2 + 9.80665 * 9e3
+    xp, pp = predictor.predict_arrays(x, np.zeros((2, 6, 6)), 7.5)
+    for i, q in enumerate((1000.0, 10.0)):
+        model = CombinedLinearGaussianTransitionModel([ConstantVelocity(q)] * 3)
+        expected = model.covar(time_interval=dt.timedelta(seconds=7.5))
+        np.testing.assert_allclose(pp[i][np.ix_(SS, SS)], expected, rtol=1e-15, atol=0)
+        np.testing.assert_allclose(xp[i, :3], x[i, :3] + 7.5 * x[i, 3:])
+
+
 @pytest.mark.parametrize("joseph", [False, True], ids=["standard", "joseph"])
 def test_one_cycle_matches_stonesoup(joseph: bool) -> None:
     rng = np.random.default_rng(11)

@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from iadsim.sim._kernels import _detectable
+from iadsim.sim.tracking.types import STANDARD_GRAVITY_MPS2
 
 _INF = np.inf
 
@@ -272,7 +273,9 @@ def tracker_step(
     """One scan (detections ``z`` with covariances ``r``, sensor ids ``sid``, RCS ``det_rcs``) by the
     tracker on track arrays (rows ``0..n-1``, room for ``n + m`` rows), in place.
 
-    ``params`` is ``(q, G, sqrt(G), M, N, initial velocity variance, max misses, max position variance)``.
+    ``params`` is ``(q, G, sqrt(G), M, N, initial velocity variance, max misses, max position variance,
+    ballistic energy, ballistic q)``: a track whose specific energy ``v^2 / 2 + g z`` exceeds the ballistic
+    energy is predicted with the ballistic ``q`` (:class:`~iadsim.sim.tracking.Predictor`).
     Steps, as :meth:`iadsim.sim.tracking.Tracker.step` with a :class:`~iadsim.sim.tracking.Predictor`,
     the standard-form :class:`~iadsim.sim.tracking.Updater`, a
     :class:`~iadsim.sim.tracking.GNNAssociator`, an :class:`~iadsim.sim.tracking.MOfNInitiator` and a
@@ -295,6 +298,7 @@ def tracker_step(
     q, gate_d2, miss_cost = params[0], params[1], params[2]
     m_hits, n_scans = int(params[3]), int(params[4])
     vel_var, max_misses, max_var = params[5], int(params[6]), params[7]
+    ballistic_e, ballistic_q = params[8], params[9]
     m = z.shape[0]
     det_track = out[:m]
     updated_out = out[m : m + n]
@@ -312,6 +316,8 @@ def tracker_step(
         # 1. predict
         for k in range(n):
             d = t - time_s[k]
+            v2 = state[k, 3] * state[k, 3] + state[k, 4] * state[k, 4] + state[k, 5] * state[k, 5]
+            qk = ballistic_q if 0.5 * v2 + STANDARD_GRAVITY_MPS2 * state[k, 2] > ballistic_e else q
             for i in range(3):
                 state[k, i] += d * state[k, i + 3]
             for i in range(3):  # position rows += d * velocity rows
@@ -320,9 +326,9 @@ def tracker_step(
             for i in range(6):  # position columns += d * velocity columns
                 for j in range(3):
                     cov[k, i, j] += d * cov[k, i, j + 3]
-            qpp = q * d**3.0 / 3.0
-            qpv = q * (d * d) / 2.0
-            qvv = q * d
+            qpp = qk * d**3.0 / 3.0
+            qpv = qk * (d * d) / 2.0
+            qvv = qk * d
             for i in range(3):
                 cov[k, i, i] += qpp
                 cov[k, i, i + 3] += qpv

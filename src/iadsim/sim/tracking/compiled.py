@@ -75,6 +75,8 @@ class CompiledTracker:
                 params.velocity_std_mps**2,
                 params.max_misses,
                 params.max_position_variance_m2,
+                params.ballistic_energy_jpkg,
+                params.ballistic_q_m2ps3,
             ],
             dtype=np.float64,
         )

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from iadsim.errors import InputError
-from iadsim.sim.tracking.types import POS, VEL, FloatArray, TrackSet
+from iadsim.sim.tracking.types import POS, STANDARD_GRAVITY_MPS2, VEL, FloatArray, TrackSet
 
 _EYE3 = np.eye(3)
 
@@ -27,22 +27,35 @@ class Predictor:
     Stone Soup's ``CombinedLinearGaussianTransitionModel([ConstantVelocity(q)] * 3)``, state order mapped.
     Prediction: ``x' = F x``, ``P' = F P F^T + Q`` (BLK ch. 5).
 
+    A track whose specific mechanical energy ``e = |v|^2 / 2 + g z`` (``z`` its height, ``g`` standard
+    gravity) exceeds ``ballistic_energy_jpkg`` is predicted with ``ballistic_noise_diff_coeff_m2ps3``
+    instead: a target with that much energy is a ballistic one, whose gravity (about 10 m/s^2, which a
+    constant-velocity model does not know) acts over its whole flight.
+
     Attributes:
         noise_diff_coeff_m2ps3: ``q``, the power spectral density of the acceleration noise per axis,
             m^2/s^3 (Stone Soup's ``noise_diff_coeff``). About ``a^2 * T`` for accelerations of size ``a``
             (m/s^2) that last about ``T`` seconds (BLK ch. 6).
+        ballistic_energy_jpkg: Specific energy above which a track is predicted with the ballistic ``q``,
+            J/kg (``inf``: never).
+        ballistic_noise_diff_coeff_m2ps3: ``q`` of those tracks, m^2/s^3.
     """
 
     noise_diff_coeff_m2ps3: float
+    ballistic_energy_jpkg: float = np.inf
+    ballistic_noise_diff_coeff_m2ps3: float = 0.0
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.noise_diff_coeff_m2ps3) and self.noise_diff_coeff_m2ps3 >= 0):
-            raise InputError(
-                f"noise_diff_coeff_m2ps3 must be finite and >= 0, got {self.noise_diff_coeff_m2ps3}"
-            )
+        for name in ("noise_diff_coeff_m2ps3", "ballistic_noise_diff_coeff_m2ps3"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0):
+                raise InputError(f"{name} must be finite and >= 0, got {value}")
+        if not self.ballistic_energy_jpkg > 0:
+            raise InputError(f"ballistic_energy_jpkg must be > 0, got {self.ballistic_energy_jpkg}")
 
-    def matrices(self, dt_s: ArrayLike) -> tuple[FloatArray, FloatArray]:
-        """Transition ``F`` and process noise ``Q``, each ``(k, 6, 6)``, for each interval in ``dt_s`` (s).
+    def matrices(self, dt_s: ArrayLike, energy_jpkg: ArrayLike = 0.0) -> tuple[FloatArray, FloatArray]:
+        """Transition ``F`` and process noise ``Q``, each ``(k, 6, 6)``, for each interval in ``dt_s`` (s)
+        and the specific energy of each track (J/kg, which picks its ``q``).
 
         In our state order ``[x, y, z, vx, vy, vz]``: ``F = [[I, dt I], [0, I]]`` and
         ``Q = q [[dt^3/3 I, dt^2/2 I], [dt^2/2 I, dt I]]`` (3 x 3 blocks).
@@ -52,7 +65,9 @@ class Predictor:
         d = dt[:, None, None]
         f = np.broadcast_to(np.eye(6), (k, 6, 6)).copy()
         f[:, POS, VEL] = d * _EYE3
-        q = self.noise_diff_coeff_m2ps3
+        energy = np.broadcast_to(np.asarray(energy_jpkg, dtype=np.float64), (k,))
+        slow, ballistic = self.noise_diff_coeff_m2ps3, self.ballistic_noise_diff_coeff_m2ps3
+        q = np.where(energy > self.ballistic_energy_jpkg, ballistic, slow)[:, None, None]
         qm = np.empty((k, 6, 6))
         qm[:, POS, POS] = (q * d**3 / 3.0) * _EYE3
         qm[:, POS, VEL] = (q * d**2 / 2.0) * _EYE3
@@ -69,7 +84,8 @@ class Predictor:
         dt = np.broadcast_to(np.asarray(dt_s, dtype=np.float64), (n,))
         if np.any(dt < 0) or not np.all(np.isfinite(dt)):
             raise InputError("cannot predict backwards in time (or over a non-finite interval)")
-        f, qm = self.matrices(dt)
+        energy = 0.5 * np.sum(state[:, VEL] ** 2, axis=1) + STANDARD_GRAVITY_MPS2 * state[:, 2]
+        f, qm = self.matrices(dt, energy)
         x = np.einsum("kij,kj->ki", f, state)
         p = f @ cov @ f.transpose(0, 2, 1) + qm
         return x, p

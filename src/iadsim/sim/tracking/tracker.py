@@ -94,7 +94,7 @@ class Tracker:
     def from_params(cls, params: TrackerParams) -> Tracker:
         """The tracker that :class:`~iadsim.sim.tracking.CompiledTracker` compiles, with ``params``."""
         return cls(
-            Predictor(params.q_m2ps3),
+            Predictor(params.q_m2ps3, params.ballistic_energy_jpkg, params.ballistic_q_m2ps3),
             associator=GNNAssociator(gate_probability=params.gate_probability),
             initiator=MOfNInitiator(params.m_hits, params.n_scans, params.velocity_std_mps),
             deleter=MissDeleter(params.max_misses, params.max_position_variance_m2),

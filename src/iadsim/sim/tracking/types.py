@@ -30,6 +30,8 @@ STONESOUP_ORDER: tuple[int, ...] = (0, 3, 1, 4, 2, 5)
 
 #: Position and velocity entries of a state.
 POS = slice(0, 3)
+#: Standard gravity, m/s^2 (CGPM 1901), in the specific energy ``v^2 / 2 + g z`` of a track.
+STANDARD_GRAVITY_MPS2 = 9.80665
 VEL = slice(3, 6)
 
 _A = TypeVar("_A", bound=NDArray[Any])
@@ -247,6 +249,9 @@ class TrackerParams:
         max_misses: Consecutive counted misses that delete a track (``MissDeleter``).
         max_position_variance_m2: Trace of the position covariance that deletes a track, m^2 (``inf``:
             never).
+        ballistic_energy_jpkg: Tracks whose specific energy ``v^2 / 2 + g z`` exceeds this (J/kg) are
+            predicted with ``ballistic_q_m2ps3`` instead of ``q_m2ps3`` (``Predictor``; ``inf``: never).
+        ballistic_q_m2ps3: Acceleration noise of those tracks, m^2/s^3.
     """
 
     q_m2ps3: float
@@ -256,10 +261,16 @@ class TrackerParams:
     velocity_std_mps: float = 300.0
     max_misses: int = 3
     max_position_variance_m2: float = math.inf
+    ballistic_energy_jpkg: float = math.inf
+    ballistic_q_m2ps3: float = 0.0
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.q_m2ps3) and self.q_m2ps3 >= 0):
             raise InputError(f"q_m2ps3 must be finite and >= 0, got {self.q_m2ps3}")
+        if not (math.isfinite(self.ballistic_q_m2ps3) and self.ballistic_q_m2ps3 >= 0):
+            raise InputError(f"ballistic_q_m2ps3 must be finite and >= 0, got {self.ballistic_q_m2ps3}")
+        if not self.ballistic_energy_jpkg > 0:
+            raise InputError(f"ballistic_energy_jpkg must be > 0, got {self.ballistic_energy_jpkg}")
         if not 0.0 < self.gate_probability < 1.0:
             raise InputError(
                 f"gate_probability must lie strictly between 0 and 1, got {self.gate_probability}"
