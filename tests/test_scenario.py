@@ -47,7 +47,7 @@ BAD = [
         ),
         "s.yaml:10",
         "raids.0.route",
-        "Field required",
+        "a raid flies a route of at least two waypoints",
         id="missing-route",
     ),
     pytest.param(

@@ -294,7 +294,8 @@ def deploy(
     environment = Environment.of(
         catalog, spec.surface, scenario.coverage.k, spec.multipath, spec.clutter, ledger.reader(spec.surface)
     )
-    fixed_speed = {r.target for r in scenario.raids if r.speed_mps is None}
+    # (a ballistic raid's speed follows from its trajectory)
+    fixed_speed = {r.target for r in scenario.raids if r.speed_mps is None and r.trajectory == "route"}
     threat_types = {}
     for tid in target_ids:
         tgt = catalog.target(tid)

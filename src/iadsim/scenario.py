@@ -7,8 +7,10 @@ Positions are ``[lat, lon]`` in degrees (WGS84); altitudes are metres with the r
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -26,6 +28,14 @@ from iadsim.catalog import FREE_SPACE_SURFACE, Catalog
 from iadsim.errors import IadsimError
 from iadsim.limits import K_RANGE, PD_RANGE
 
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+    from iadsim.physics.ballistic import BallisticTrajectory
+
+    FloatArray = NDArray[np.float64]
+
 #: Highest altitude a scenario may give, metres (above the reach of every catalog system and target).
 MAX_ALTITUDE_M = 100_000.0
 #: Longest scenario, s (one day).
@@ -35,6 +45,10 @@ MIN_STEP_S, MAX_STEP_S = 0.01, 60.0
 #: Slowest and fastest threat, m/s (a helicopter hovering forward; faster than any ballistic missile a
 #: battery faces).
 MIN_SPEED_MPS, MAX_SPEED_MPS = 1.0, 10_000.0
+#: Highest apogee a ballistic raid may ask for, km (an intermediate-range missile's).
+MAX_APOGEE_KM = 2_000.0
+#: Shortest ballistic flight a raid may ask for, m.
+MIN_BALLISTIC_RANGE_M = 10_000.0
 #: Most threats in a raid, and in a scenario.
 MAX_RAID_COUNT, MAX_THREATS = 10_000, 20_000
 #: Most missiles of one type on a battalion's launchers or in its reserve, and most launchers.
@@ -177,13 +191,60 @@ class Waypoint(_Model):
 
 
 class Raid(_Model):
+    """Threats of one catalog target class launched ``interval_s`` apart from ``start_s``.
+
+    A raid flies its ``route`` (waypoints at a constant speed; the last is the aim point), or, with
+    ``trajectory: ballistic``, a ballistic trajectory from ``launch`` to ``impact`` (a position, or the name
+    of a defended asset): minimum-energy by default, ``lofted`` or ``depressed`` by ``profile``, or the
+    trajectory of ``apogee_km`` (:func:`iadsim.physics.ballistic.profile_trajectory`). Its target must be a
+    ballistic class of the catalog (one that gives a maximum range and a burn time).
+    """
+
     name: str
     target: str
     count: Count = Field(ge=1, le=MAX_RAID_COUNT)
     start_s: Num = Field(default=0.0, ge=0, le=MAX_DURATION_S)
     interval_s: Num = Field(default=0.0, ge=0, le=MAX_DURATION_S)
     speed_mps: Num | None = Field(default=None, ge=MIN_SPEED_MPS, le=MAX_SPEED_MPS)
-    route: tuple[Waypoint, ...] = Field(min_length=2, max_length=1_000)
+    trajectory: Literal["route", "ballistic"] = "route"
+    route: tuple[Waypoint, ...] = Field(default=(), max_length=1_000, validate_default=True)
+    launch: Position | None = None
+    impact: Position | str | None = None
+    profile: Literal["minimum-energy", "lofted", "depressed"] = "minimum-energy"
+    apogee_km: Num | None = Field(default=None, gt=0, le=MAX_APOGEE_KM)
+
+    @field_validator("launch", "impact")
+    @classmethod
+    def _position(cls, value: tuple[float, float] | str | None) -> tuple[float, float] | str | None:
+        return _check_position(value) if isinstance(value, tuple) else value
+
+    @field_validator("route")
+    @classmethod
+    def _route(cls, value: tuple[Waypoint, ...], info: ValidationInfo) -> tuple[Waypoint, ...]:
+        if info.data.get("trajectory", "route") == "route" and len(value) < 2:
+            raise ValueError(
+                "a raid flies a route of at least two waypoints, or gives trajectory: ballistic with launch "
+                "and impact"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _kind(self) -> Raid:
+        if self.trajectory == "route":
+            extra = [f for f in ("launch", "impact", "apogee_km") if getattr(self, f) is not None]
+            if extra or self.profile != "minimum-energy":
+                raise ValueError(
+                    f"{(extra or ['profile'])[0]} belongs to a ballistic raid: add trajectory: ballistic"
+                )
+            return self
+        if self.route:
+            raise ValueError("a ballistic raid flies from launch to impact: give those instead of a route")
+        if self.speed_mps is not None:
+            raise ValueError("a ballistic raid's speed follows from its trajectory: leave speed_mps out")
+        missing = [f for f in ("launch", "impact") if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"a ballistic raid needs {' and '.join(missing)} ([lat, lon])")
+        return self
 
 
 class CoverageSpec(_Model):
@@ -250,6 +311,107 @@ class Scenario(_Model):
         if threats > MAX_THREATS:
             raise ValueError(f"{threats:,} threats in all raids; a scenario may have at most {MAX_THREATS:,}")
         return self
+
+    def impact_of(self, raid: Raid) -> tuple[float, float]:
+        """Where a ballistic raid falls, ``(lat, lon)``: its ``impact`` position, or that of the defended
+        asset it names."""
+        if isinstance(raid.impact, tuple):
+            return raid.impact
+        for asset in self.defended_assets:
+            if asset.name == raid.impact:
+                return asset.position
+        names = ", ".join(a.name for a in self.defended_assets) or "none"
+        raise ScenarioError(
+            f"{self.where()}: raid {raid.name!r}: impact {raid.impact!r} is neither a [lat, lon] position "
+            f"nor a defended asset (defended assets: {names})".lstrip(": ")
+        )
+
+    def path_of(self, raid: Raid) -> list[tuple[float, float]]:
+        """The positions a raid passes, ``(lat, lon)``: its waypoints, or its launch and impact points."""
+        if raid.trajectory == "ballistic":
+            assert raid.launch is not None
+            return [raid.launch, self.impact_of(raid)]
+        return [w.position for w in raid.route]
+
+    def flight_of(self, raid: Raid, catalog: Catalog) -> BallisticFlight:
+        """The ballistic flight of a raid with ``trajectory: ballistic``: the trajectory of its profile over
+        the WGS 84 geodesic from launch to impact, with the target class's burn time
+        (:func:`iadsim.physics.ballistic.profile_trajectory`). ScenarioError names the field that makes it
+        impossible: a target that is not a ballistic class, an impact beyond the class's maximum range, an
+        apogee out of reach."""
+        return _flight(self, raid, catalog, self.where)
+
+    def flights(self, catalog: Catalog) -> dict[int, BallisticFlight]:
+        """:meth:`flight_of` of every ballistic raid, by the raid's index."""
+        raids = enumerate(self.raids)
+        return {i: self.flight_of(raid, catalog) for i, raid in raids if raid.trajectory == "ballistic"}
+
+
+@dataclass(frozen=True)
+class BallisticFlight:
+    """A ballistic raid's flight: the trajectory (spherical earth) and where it starts and ends on WGS 84."""
+
+    trajectory: BallisticTrajectory
+    launch: tuple[float, float]
+    impact: tuple[float, float]
+
+    def track(self, time_s: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Latitude, longitude (degrees) and height (m) ``time_s`` after launch
+        (:func:`iadsim.physics.ballistic.track_on_ellipsoid`)."""
+        from iadsim.physics.ballistic import track_on_ellipsoid
+
+        return track_on_ellipsoid(self.trajectory, self.launch, self.impact, time_s)
+
+
+def _flight(sc: Scenario, raid: Raid, cat: Catalog, where: Callable[[str], str]) -> BallisticFlight:
+    from pyproj import Geod
+
+    from iadsim.physics.ballistic import profile_trajectory
+
+    index = next((i for i, r in enumerate(sc.raids) if r is raid), None)
+    if index is None:
+        index = sc.raids.index(raid)
+
+    def error(field: str, message: str) -> ScenarioError:
+        path = f"raids.{index}.{field}"
+        at = where(path)
+        return ScenarioError(f"{at + ': ' if at else ''}{path}: {message}")
+
+    target = cat.targets.get(raid.target)
+    if target is None:
+        raise error("target", _unknown(cat, raid.target, "targets"))
+    if not target.ballistic:
+        ballistic = ", ".join(t for t, v in cat.targets.items() if v.ballistic)
+        raise error(
+            "target",
+            f"{raid.target!r} cannot fly a ballistic trajectory (it gives no maximum range and burn time); "
+            f"ballistic classes: {ballistic}",
+        )
+    if raid.launch is None or raid.impact is None:
+        raise error("trajectory", "a ballistic raid needs launch and impact ([lat, lon])")
+    impact = sc.impact_of(raid)
+    (lat0, lon0), (lat1, lon1) = raid.launch, impact
+    distance = float(Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)[2])
+    assert target.max_range_m is not None and target.burn_time_s is not None
+    reach = target.max_range_m.value
+    if distance > reach:
+        raise error(
+            "impact",
+            f"{distance / 1e3:,.0f} km from launch, beyond {raid.target}'s maximum range of "
+            f"{reach / 1e3:,.0f} km",
+        )
+    if distance < MIN_BALLISTIC_RANGE_M:
+        raise error(
+            "impact",
+            f"{distance:,.0f} m from launch: a ballistic flight needs at least "
+            f"{MIN_BALLISTIC_RANGE_M / 1e3:g} km",
+        )
+    apogee = raid.apogee_km * 1e3 if raid.apogee_km is not None else None
+    try:
+        trajectory = profile_trajectory(distance, target.burn_time_s.value, raid.profile, apogee)
+    except ValueError as exc:
+        raise error("apogee_km" if apogee is not None else "profile", str(exc)) from None
+    return BallisticFlight(trajectory, raid.launch, impact)
 
 
 def default_facing_deg(position: tuple[float, float], assets: list[tuple[float, float]]) -> float | None:
@@ -352,9 +514,28 @@ def _check_against_catalog(doc: YamlDocument, sc: Scenario, cat: Catalog) -> lis
                         ["units", i, "battalions", j, "missiles", mid],
                         f"missile {mid!r} is not one of {unit.system}'s ({', '.join(system.missiles)})",
                     )
+    asset_names = {a.name for a in sc.defended_assets}
     for i, raid in enumerate(sc.raids):
         if raid.target not in cat.targets:
             bad(["raids", i, "target"], _unknown(cat, raid.target, "targets"))
+        elif raid.trajectory == "ballistic":
+            if isinstance(raid.impact, str) and raid.impact not in asset_names:
+                names = ", ".join(sorted(asset_names)) or "none"
+                bad(
+                    ["raids", i, "impact"],
+                    f"{raid.impact!r} is neither a [lat, lon] position nor a defended asset (defended "
+                    f"assets: {names})",
+                )
+                continue
+            try:
+                _flight(
+                    sc,
+                    raid,
+                    cat,
+                    lambda path: doc.where([int(p) if p.isdigit() else p for p in path.split(".")]),
+                )
+            except ScenarioError as exc:
+                problems.append(str(exc))
     for i, tid in enumerate(sc.coverage.targets):
         if tid not in cat.targets:
             bad(["coverage", "targets", i], _unknown(cat, tid, "targets"))
@@ -362,6 +543,11 @@ def _check_against_catalog(doc: YamlDocument, sc: Scenario, cat: Catalog) -> lis
     if surface != FREE_SPACE_SURFACE and surface not in cat.surfaces:
         bad(["environment", "surface"], _unknown(cat, surface, "surfaces") + f", or {FREE_SPACE_SURFACE!r}")
     return problems
+
+
+def _key(part: str) -> str | int:
+    """A part of a dotted field path as a YAML key: a list index is a number."""
+    return int(part) if part.isdigit() else part
 
 
 def _unknown(cat: Catalog, entity_id: str, section: str) -> str:

@@ -311,3 +311,51 @@ def test_bad_input_is_refused() -> None:
         FreeFlight(R, 2000.0, -0.1)
     with pytest.raises(ValueError, match=r"\(0, 2\)"):
         free_flight_range_angle_rad(2.5, 0.3)
+
+
+def test_a_trajectory_lies_along_the_wgs84_geodesic() -> None:
+    # Every point of the flight lies on the geodesic from launch to impact, its ground range from the launch:
+    # pyproj's inverse problem from the launch point gives back that distance and the geodesic's azimuth
+    # (an arc of a geodesic is itself the shortest path), and the flight ends on the impact point.
+    from pyproj import Geod
+
+    from iadsim.physics.ballistic import track_on_ellipsoid
+
+    geod = Geod(ellps="WGS84")
+    launch, impact = (36.9, 38.7), (39.93, 32.86)
+    azimuth, _, distance = geod.inv(launch[1], launch[0], impact[1], impact[0])
+    trajectory = ballistic_trajectory(distance, 60.0)
+    t = np.linspace(0.0, trajectory.time_of_flight_s, 9)
+    lat, lon, height = track_on_ellipsoid(trajectory, launch, impact, t)
+    ground, expected_height = trajectory.position(t)
+    az, _, back = geod.inv(np.full(9, launch[1]), np.full(9, launch[0]), lon, lat)
+    np.testing.assert_allclose(back, ground, atol=1e-3)
+    np.testing.assert_allclose(az[1:], azimuth, atol=1e-7)
+    np.testing.assert_array_equal(height, expected_height)
+    assert (lat[-1], lon[-1]) == pytest.approx(impact, abs=1e-9)
+    outside = track_on_ellipsoid(trajectory, launch, impact, [-1.0, trajectory.time_of_flight_s + 1])
+    assert all(np.isnan(a).all() for a in outside)
+    with pytest.raises(ValueError, match="is not the geodesic's"):
+        track_on_ellipsoid(ballistic_trajectory(0.9 * distance, 60.0), launch, impact, t)
+
+
+def test_named_profiles_and_their_apogees() -> None:
+    # lofted / depressed without an apogee: the model's factors times the minimum-energy apogee; with one,
+    # it must lie on the profile's side of the minimum-energy apogee
+    from iadsim.physics.ballistic import DEPRESSED_APOGEE_FACTOR, LOFTED_APOGEE_FACTOR, profile_trajectory
+
+    least = ballistic_trajectory(300e3, 60.0)
+    assert profile_trajectory(300e3, 60.0).apogee_height_m == least.apogee_height_m
+    for profile, factor in (("lofted", LOFTED_APOGEE_FACTOR), ("depressed", DEPRESSED_APOGEE_FACTOR)):
+        got = profile_trajectory(300e3, 60.0, profile)
+        assert got.apogee_height_m == pytest.approx(factor * least.apogee_height_m, rel=1e-6)
+        assert got.range_m == pytest.approx(300e3, rel=1e-8)
+    assert profile_trajectory(300e3, 60.0, "minimum-energy", 50e3).apogee_height_m == pytest.approx(
+        50e3, rel=1e-6
+    )
+    with pytest.raises(ValueError, match="lofted trajectory climbs above"):
+        profile_trajectory(300e3, 60.0, "lofted", 0.9 * least.apogee_height_m)
+    with pytest.raises(ValueError, match="depressed trajectory stays below"):
+        profile_trajectory(300e3, 60.0, "depressed", 1.1 * least.apogee_height_m)
+    with pytest.raises(ValueError, match="unknown profile"):
+        profile_trajectory(300e3, 60.0, "sideways")

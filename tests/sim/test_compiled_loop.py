@@ -63,7 +63,7 @@ def cat() -> Catalog:
     return default_catalog()
 
 
-@pytest.mark.parametrize("name", ["ankara-s400", "ankara-s400-2bn", "crete-s300"])
+@pytest.mark.parametrize("name", ["ankara-s400", "ankara-s400-2bn", "crete-s300", "turkey-bmd"])
 def test_built_in_scenarios_run_as_the_reference(cat: Catalog, name: str) -> None:
     world = build_world(resolve_scenario(name, cat), cat)
     for seed in range(3):

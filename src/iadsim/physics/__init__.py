@@ -38,7 +38,13 @@ _WHERE = {
     ),
     "vertical": ("VerticalCoverage", "horizon_limited_range_m", "vertical_coverage"),
     "kinematics": ("BoostCoast", "intercept_time_s"),
-    "ballistic": ("BallisticTrajectory", "FreeFlight", "ballistic_trajectory"),
+    "ballistic": (
+        "BallisticTrajectory",
+        "FreeFlight",
+        "ballistic_trajectory",
+        "profile_trajectory",
+        "track_on_ellipsoid",
+    ),
     "clutter": (
         "clutter_area_m2",
         "clutter_loss_db",
@@ -101,6 +107,7 @@ __all__ = [
     "interference_factor",
     "interference_limit_range_m",
     "line_of_sight_range_m",
+    "profile_trajectory",
     "propagation_factor",
     "propagation_factor_db",
     "radar_horizon_m",
@@ -117,6 +124,7 @@ __all__ = [
     "system_noise_temperature_k",
     "target_height_m",
     "threshold",
+    "track_on_ellipsoid",
     "two_way_propagation_factor_db",
     "vertical_coverage",
     "wavelength_m",
@@ -138,7 +146,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from iadsim.physics.ballistic import BallisticTrajectory, FreeFlight, ballistic_trajectory
+    from iadsim.physics.ballistic import (
+        BallisticTrajectory,
+        FreeFlight,
+        ballistic_trajectory,
+        profile_trajectory,
+        track_on_ellipsoid,
+    )
     from iadsim.physics.clutter import (
         clutter_area_m2,
         clutter_loss_db,

@@ -572,3 +572,81 @@ def ballistic_trajectory(
     if not math.isclose(trajectory.range_m, rng, rel_tol=1e-8):
         raise ValueError(f"no trajectory of this profile reaches {rng:g} m (best: {trajectory.range_m:g} m)")
     return trajectory
+
+
+#: The trajectory profiles a raid may ask for by name.
+PROFILES: tuple[str, ...] = ("minimum-energy", "lofted", "depressed")
+#: Apogee of a ``lofted`` (``depressed``) profile given without an apogee, as a multiple of the
+#: minimum-energy apogee of the same range and burn time: a convention of this model (open analyses speak
+#: of lofted and depressed trajectories without one standard height; these factors put the two well apart
+#: from the minimum-energy one while keeping the depressed one above the boost).
+LOFTED_APOGEE_FACTOR = 1.5
+DEPRESSED_APOGEE_FACTOR = 0.5
+
+
+def profile_trajectory(
+    range_m: float,
+    burn_time_s: float = 0.0,
+    profile: str = "minimum-energy",
+    apogee_height_m: float | None = None,
+) -> BallisticTrajectory:
+    """The trajectory of a named profile (:data:`PROFILES`): the minimum-energy one, or a lofted (depressed)
+    one whose apogee is ``apogee_height_m`` (m) if given, else :data:`LOFTED_APOGEE_FACTOR`
+    (:data:`DEPRESSED_APOGEE_FACTOR`) times the minimum-energy apogee. A given apogee must lie above the
+    minimum-energy one for ``lofted`` and below it for ``depressed``; with ``minimum-energy`` it picks the
+    trajectory of that apogee, either side. ValueError says why a trajectory is impossible."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
+    if profile == "minimum-energy" and apogee_height_m is None:
+        return ballistic_trajectory(range_m, burn_time_s)
+    least = ballistic_trajectory(range_m, burn_time_s)
+    if apogee_height_m is None:
+        factor = LOFTED_APOGEE_FACTOR if profile == "lofted" else DEPRESSED_APOGEE_FACTOR
+        apogee_height_m = factor * least.apogee_height_m
+    elif profile == "lofted" and not apogee_height_m > least.apogee_height_m:
+        raise ValueError(
+            f"a lofted trajectory climbs above the minimum-energy apogee of this range, "
+            f"{least.apogee_height_m / 1e3:.1f} km; got {apogee_height_m / 1e3:g} km"
+        )
+    elif profile == "depressed" and not apogee_height_m < least.apogee_height_m:
+        raise ValueError(
+            f"a depressed trajectory stays below the minimum-energy apogee of this range, "
+            f"{least.apogee_height_m / 1e3:.1f} km; got {apogee_height_m / 1e3:g} km"
+        )
+    return ballistic_trajectory(range_m, burn_time_s, apogee_height_m)
+
+
+def track_on_ellipsoid(
+    trajectory: BallisticTrajectory,
+    launch_deg: tuple[float, float],
+    impact_deg: tuple[float, float],
+    time_s: ArrayLike,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Latitude and longitude (degrees, WGS 84) and height (m) of a trajectory flown from ``launch_deg`` to
+    ``impact_deg`` (``(lat, lon)``), ``time_s`` seconds after launch (NaN outside the flight).
+
+    The trajectory is one of the spherical earth (:class:`BallisticTrajectory`) whose range is the length of
+    the WGS 84 geodesic from launch to impact; its ground range at each time is laid along that geodesic
+    (pyproj's ``Geod.fwd`` from the launch point at the geodesic's initial azimuth), and its height above
+    the sphere is taken as height above the ellipsoid (mean sea level to within the geoid's undulation,
+    tens of metres). The sphere's curvature and gravity stand for the ellipsoid's: the impact point is exact,
+    the path between differs from a flight over the ellipsoid by the flattening, 1/298."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    (lat0, lon0), (lat1, lon1) = launch_deg, impact_deg
+    azimuth, _, distance = geod.inv(lon0, lat0, lon1, lat1)
+    if not math.isclose(distance, trajectory.range_m, rel_tol=1e-6, abs_tol=1.0):
+        raise ValueError(
+            f"the trajectory's range, {trajectory.range_m:.0f} m, is not the geodesic's, {distance:.0f} m"
+        )
+    ground, height = trajectory.position(time_s)
+    ground = np.atleast_1d(ground)
+    ok = np.isfinite(ground)
+    lat = np.full(ground.shape, np.nan)
+    lon = np.full(ground.shape, np.nan)
+    if ok.any():
+        n = int(ok.sum())
+        lo, la, _ = geod.fwd(np.full(n, lon0), np.full(n, lat0), np.full(n, azimuth), ground[ok])
+        lat[ok], lon[ok] = la, lo
+    return lat, lon, np.atleast_1d(height)

@@ -8,7 +8,7 @@ engine and its compiled kernels (numba and SciPy: a second at every start).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -20,7 +20,7 @@ from iadsim.coverage.floor import FLOOR_BYTES_PER_CELL
 from iadsim.deployment import Deployment, deploy
 from iadsim.errors import IadsimError, InputError
 from iadsim.limits import check_memory, check_steps
-from iadsim.scenario import Scenario, ScenarioError
+from iadsim.scenario import BallisticFlight, Scenario, ScenarioError
 from iadsim.terrain import Terrain, TerrainError, open_terrain
 from iadsim.terrain.base import GRID_BYTES_PER_CELL
 
@@ -65,8 +65,15 @@ class WorldPlan:
         )
 
 
-def plan_of(scenario: Scenario, dep: Deployment, terrain: Terrain, cell_m: float | None = None) -> WorldPlan:
-    """The grid a scenario's world needs (see :func:`build_world`), and its steps and scans."""
+def plan_of(
+    scenario: Scenario,
+    dep: Deployment,
+    terrain: Terrain,
+    flights: Mapping[int, BallisticFlight],
+    cell_m: float | None = None,
+) -> WorldPlan:
+    """The grid a scenario's world needs (see :func:`build_world`), and its steps and scans; ``flights``:
+    the ballistic raids' flights (:meth:`iadsim.scenario.Scenario.flights`)."""
     lat0 = float(np.mean([u.position[0] for u in scenario.units]))
     lon0 = float(np.mean([u.position[1] for u in scenario.units]))
     points = {f"units.{i}.position": u.position for i, u in enumerate(scenario.units)}
@@ -81,6 +88,9 @@ def plan_of(scenario: Scenario, dep: Deployment, terrain: Terrain, cell_m: float
         for i, r in enumerate(scenario.raids)
         for j, w in enumerate(r.route)
     }
+    # a ballistic raid's grid needs only where it falls: it flies above the terrain, and a radar sees it only
+    # over its floor, which the grid covers to the radar's range
+    points |= {f"raids.{i}.impact": f.impact for i, f in flights.items()}
     distance = {name: _GEOD.inv(lon0, lat0, p[1], p[0])[2] for name, p in points.items()}
     widest = max(distance, key=distance.__getitem__)
     extent = distance[widest]
@@ -90,13 +100,16 @@ def plan_of(scenario: Scenario, dep: Deployment, terrain: Terrain, cell_m: float
     floors = tuple(float(2 * math.ceil(min(r.floor_range_m, radius) / cell) + 1) ** 2 for r in dep.radars)
     # a run ends with the last threat's arrival (or the scenario's end)
     end_s = 0.0
-    for raid in scenario.raids:
-        length = sum(
-            _GEOD.inv(a.position[1], a.position[0], b.position[1], b.position[0])[2]
-            for a, b in zip(raid.route, raid.route[1:], strict=False)
-        )
-        speed = raid.speed_mps or dep.threat_types[raid.target].speed_mps
-        end_s = max(end_s, raid.start_s + (raid.count - 1) * raid.interval_s + length / speed)
+    for i, raid in enumerate(scenario.raids):
+        if i in flights:
+            flight_s = flights[i].trajectory.time_of_flight_s
+        else:
+            length = sum(
+                _GEOD.inv(a.position[1], a.position[0], b.position[1], b.position[0])[2]
+                for a, b in zip(raid.route, raid.route[1:], strict=False)
+            )
+            flight_s = length / (raid.speed_mps or dep.threat_types[raid.target].speed_mps)
+        end_s = max(end_s, raid.start_s + (raid.count - 1) * raid.interval_s + flight_s)
     steps = int(min(end_s, scenario.duration_s) / scenario.step_s) + 1
     scans = sum(min(end_s, scenario.duration_s) / r.scan_period_s for r in dep.radars)
     threats = sum(r.count for r in scenario.raids)
@@ -136,7 +149,7 @@ def plan_world(scenario: Scenario, catalog: Catalog, terrain: Terrain | None = N
     (``iadsim validate``)."""
     with blamed_on(scenario):
         terrain = terrain or open_terrain(scenario.terrain)
-        plan = plan_of(scenario, deploy(scenario, catalog), terrain)
+        plan = plan_of(scenario, deploy(scenario, catalog), terrain, scenario.flights(catalog))
         check_demand(plan)
     return plan
 

@@ -3,11 +3,12 @@ step, which threats a radar's geometry lets it see (line of sight over its floor
 elevation limits, azimuth sector) at what slant range, and what the surface takes from its signal at each
 (multipath, diffraction, clutter) with the aspect under which it sees each.
 
-Threats fly fixed routes at fixed speeds from fixed launch times, so their positions depend on the step
-alone; what a run changes (a threat killed, a detection drawn) is applied on top. Steps are computed in
-blocks as a run first reaches them and kept for the next runs (and for the worlds of other figure values
-whose threats fly at the same speeds: :meth:`iadsim.sim.world.World.with_figures`); a radar's geometry is
-kept by its :class:`~iadsim.sim.sensing.Coverage`, which such worlds share when its inputs are the same.
+Threats fly fixed routes at fixed speeds (or, ballistic ones, on fixed clocks) from fixed launch times, so
+their positions depend on the step alone; what a run changes (a threat killed, a detection drawn) is applied
+on top. Steps are computed in blocks as a run first reaches them and kept for the next runs (and for the
+worlds of other figure values whose threats fly at the same speeds:
+:meth:`iadsim.sim.world.World.with_figures`); a radar's geometry is kept by its
+:class:`~iadsim.sim.sensing.Coverage`, which such worlds share when its inputs are the same.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class Timeline:
     def _s(self, step: NDArray[np.int64]) -> FloatArray:
         """Distance flown (m) at ``step`` (clipped to the route)."""
         th = self._threats
-        return np.asarray(np.clip(th.speed_mps * (self._t(step) - th.launch_s), 0.0, self._length))
+        return th.flown_m(self._t(step) - th.launch_s)
 
     # ------------------------------------------------------------------------------------- positions
     def positions(self, step: int) -> FloatArray:
@@ -125,7 +126,7 @@ class Timeline:
         """``(len(steps), n, 3)`` positions of every threat at ``steps``."""
         th = self._threats
         t = self._t(steps)[:, None]
-        s = np.clip(th.speed_mps * (t - th.launch_s), 0.0, self._length)  # (B, n)
+        s = th.flown_m(t - th.launch_s)  # (B, n)
         out = np.zeros((*s.shape, 3))
         for r in range(len(th.route_s)):
             cols = np.flatnonzero(th.raid == r)

@@ -36,7 +36,7 @@ from iadsim.deployment import (
     deploy,
 )
 from iadsim.interceptors import InterceptorModel
-from iadsim.scenario import Scenario
+from iadsim.scenario import BallisticFlight, Scenario
 from iadsim.sensors import RadarModel
 from iadsim.sim import _kernels
 from iadsim.sim.plan import DemandError as DemandError  # (planning lives in iadsim.sim.plan)
@@ -392,6 +392,41 @@ def _route(
     return rx, ry, np.concatenate(alts), np.concatenate(agls).astype(bool), s
 
 
+#: Longest time between the points a ballistic flight is traced at, s (linear between them: the chord of
+#: the trajectory's arc departs from it by ``g dt^2 / 8``, about 1.2 m at 1 s).
+BALLISTIC_STEP_S = 1.0
+
+
+def _ballistic_route(
+    world_to: Transformer, terrain: Terrain, flight: BallisticFlight
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_], FloatArray, FloatArray]:
+    """A ballistic flight traced every :data:`BALLISTIC_STEP_S` or less in the plane: x, y, height above sea
+    level, above ground (all ``False``), the cumulative distance of each point and the time after launch at
+    which the flight passes it (its clock).
+
+    The trajectory's heights are above the earth's surface at sea level; the flight is lifted by the ground
+    heights of its launch and impact points, blended linearly along its ground range, so that it leaves
+    and meets the ground (0 where the terrain has no data)."""
+    trajectory = flight.trajectory
+    tof = trajectory.time_of_flight_s
+    n = max(int(np.ceil(tof / BALLISTIC_STEP_S)), 64) + 1
+    t = np.linspace(0.0, tof, n)
+    lat, lon, height = flight.track(t)
+    ground, _ = trajectory.position(t)
+    ends = np.nan_to_num(
+        terrain.elevation_m(
+            np.array([flight.launch[0], flight.impact[0]]), np.array([flight.launch[1], flight.impact[1]])
+        )
+    )
+    share = np.clip(np.nan_to_num(ground) / trajectory.range_m, 0.0, 1.0)
+    height = np.maximum(height, 0.0) + ends[0] + (ends[1] - ends[0]) * share
+    x, y = world_to.transform(lon, lat)
+    rx, ry = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    step = np.sqrt(np.diff(rx) ** 2 + np.diff(ry) ** 2 + np.diff(height) ** 2)
+    s = np.concatenate([[0.0], np.cumsum(step)])
+    return rx, ry, height, np.zeros(n, dtype=bool), s, t
+
+
 def build_world(
     scenario: Scenario,
     catalog: Catalog,
@@ -409,8 +444,9 @@ def build_world(
     """
     with blamed_on(scenario):
         dep = deploy(scenario, catalog)
+        flights = scenario.flights(catalog)
         terrain = terrain or open_terrain(scenario.terrain)
-        plan = plan_of(scenario, dep, terrain, cell_m)
+        plan = plan_of(scenario, dep, terrain, flights, cell_m)
         check_demand(plan)
         grid_key = (plan.lat, plan.lon, plan.radius_m, plan.cell_m, terrain.identity)
         if like is not None and like.grid_key == grid_key:
@@ -427,11 +463,16 @@ def build_world(
     raid_idx, launch = [], []
     for ri, raid in enumerate(scenario.raids):
         cls = dep.threat_types[raid.target].target_class
-        route = [
-            (w.position[0], w.position[1], w.altitude.metres, w.altitude.reference == "agl")
-            for w in raid.route
-        ]
-        rx, ry, ra, rg, rs = _route(to_local, grid, route)
+        clock: FloatArray | None = None
+        if ri in flights:
+            rx, ry, ra, rg, rs, clock = _ballistic_route(to_local, terrain, flights[ri])
+        else:
+            route = [
+                (w.position[0], w.position[1], w.altitude.metres, w.altitude.reference == "agl")
+                for w in raid.route
+            ]
+            rx, ry, ra, rg, rs = _route(to_local, grid, route)
+        threats.route_t.append(clock)
         threats.route_x.append(rx)
         threats.route_y.append(ry)
         threats.route_alt.append(ra)

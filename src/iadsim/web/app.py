@@ -397,7 +397,6 @@ def replay_run(
             f"a replay every {step_s:g} s samples {th.count} threats x {len(times)} times, more than the "
             f"{limit:,} positions a replay may hold: {fix}"
         )
-    length = th.length_m()
     threats = []
     for i in range(th.count):
         check()
@@ -408,7 +407,7 @@ def replay_run(
         rs = th.route_s[r]
 
         def at(t: NDArray[np.float64], i: int = i, rs: NDArray[np.float64] = rs, r: int = r) -> NDArray[Any]:
-            s = np.clip(th.speed_mps[i] * (t - th.launch_s[i]), 0.0, length[i])
+            s = th.flown_m((t - th.launch_s[i])[:, None], which=[i])[:, 0]
             x = np.interp(s, rs, th.route_x[r])
             y = np.interp(s, rs, th.route_y[r])
             alt = np.interp(s, rs, th.route_alt[r])
@@ -443,10 +442,42 @@ def replay_run(
     )
 
 
+def _arc_feature(scenario: Any, raid: Any, catalog: Catalog) -> dict[str, Any]:
+    """A ballistic raid's ground track (every 2 s of flight) with its apogee, time of flight and height
+    profile (``heights_m``, one per point) as a GeoJSON LineString feature."""
+    flight = scenario.flight_of(raid, catalog)
+    tr = flight.trajectory
+    t = np.linspace(0.0, tr.time_of_flight_s, max(int(tr.time_of_flight_s // 2.0), 16) + 1)
+    lat, lon, height = flight.track(t)
+    target = catalog.targets.get(raid.target)
+    return {
+        "type": "Feature",
+        "properties": {
+            "kind": "route",
+            "trajectory": "ballistic",
+            "name": raid.name,
+            "target": raid.target,
+            "target_name": target.name if target else raid.target,
+            "count": raid.count,
+            "altitudes": [f"{raid.profile} trajectory, apogee {tr.apogee_height_m / 1e3:.0f} km"],
+            "apogee_km": round(tr.apogee_height_m / 1e3, 1),
+            "time_of_flight_s": round(tr.time_of_flight_s, 1),
+            "heights_m": [round(float(h), 0) for h in height],
+        },
+        "geometry": {
+            "type": "LineString",
+            "coordinates": [[round(float(a), 5), round(float(b), 5)] for a, b in zip(lon, lat, strict=True)],
+        },
+    }
+
+
 def routes_geojson(scenario: Any, catalog: Catalog) -> dict[str, Any]:
     """A scenario's raid routes (great-circle legs), units, battalions and defended assets as GeoJSON."""
     features: list[dict[str, Any]] = []
     for raid in scenario.raids:
+        if raid.trajectory == "ballistic":
+            features.append(_arc_feature(scenario, raid, catalog))
+            continue
         coords: list[list[float]] = []
         for a, b in zip(raid.route, raid.route[1:], strict=False):
             (lat1, lon1), (lat2, lon2) = a.position, b.position
