@@ -182,6 +182,33 @@ def test_replay(client: TestClient) -> None:
     assert coarse["times_s"][1] == 60.0 and coarse["summary"] == doc["summary"]
 
 
+def test_ballistic_arcs_and_their_replay(client: TestClient, catalog: Catalog) -> None:
+    # turkey-bmd's raids are drawn as their ground tracks from launch to impact with the apogee and the
+    # heights along the flight; the replay's heights follow the trajectory: they rise from the ground to its
+    # apogee (within the sampling of the replay's steps) and fall back toward the impact
+    from iadsim.scenario import resolve_scenario
+
+    sc = resolve_scenario("turkey-bmd", catalog)
+    routes = client.get("/api/routes", params={"scenario": "turkey-bmd"}).json()
+    arcs = [f for f in routes["features"] if f["properties"].get("trajectory") == "ballistic"]
+    assert [f["properties"]["name"] for f in arcs] == [r.name for r in sc.raids]
+    for feature, raid in zip(arcs, sc.raids, strict=True):
+        flight = sc.flight_of(raid, catalog)
+        props, line = feature["properties"], feature["geometry"]["coordinates"]
+        assert line[0] == pytest.approx([raid.launch[1], raid.launch[0]], abs=1e-5)  # type: ignore[index]
+        assert line[-1] == pytest.approx([35.426, 37.002], abs=1e-5)
+        assert props["apogee_km"] == pytest.approx(flight.trajectory.apogee_height_m / 1e3, abs=0.05)
+        assert max(props["heights_m"]) == pytest.approx(flight.trajectory.apogee_height_m, rel=1e-3)
+        assert len(props["heights_m"]) == len(line)
+    doc = client.get("/api/replay", params={"scenario": "turkey-bmd", "seed": 1, "step_s": 5}).json()
+    first = doc["threats"][0]
+    apogee = sc.flight_of(sc.raids[0], catalog).trajectory.apogee_height_m
+    heights = [p[2] for p in first["track"] if p is not None]
+    assert max(heights) == pytest.approx(apogee, rel=0.01)  # (a step of 5 s samples near the top)
+    top = heights.index(max(heights))
+    assert heights[: top + 1] == sorted(heights[: top + 1]) and heights[top:] == sorted(heights[top:])[::-1]
+
+
 @pytest.mark.parametrize(
     ("params", "status"),
     [
