@@ -1,4 +1,5 @@
-"""``iadsim coverage floor``, ``iadsim coverage map`` and ``iadsim coverage sites``."""
+"""``iadsim coverage floor``, ``iadsim coverage map``, ``iadsim coverage sites`` and ``iadsim coverage
+footprint``."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from iadsim.catalog.models import Target
     from iadsim.coverage.sites import RadarSite, SitesCoverage
     from iadsim.workflows.coverage_study import CoverageResult
+    from iadsim.workflows.footprint import FootprintResult, FootprintStudy
 
 app = typer.Typer(
     help="Terrain-aware radar coverage: radar floor, detection and engagement maps.", no_args_is_help=True
@@ -735,3 +737,143 @@ def _sites_extras(
             )
         )
     return files
+
+
+def parse_launch_area(text: str) -> tuple[float, float, float]:
+    """``LAT,LON,RADIUS_KM`` of a launch area: degrees and km (radius 0 to 2,000 km)."""
+    parts = text.replace(" ", "").split(",")
+    try:
+        lat, lon, radius = (float(x) for x in parts)  # (anything but three numbers is a ValueError)
+        if not all(math.isfinite(v) for v in (lat, lon, radius)):
+            raise ValueError
+    except ValueError:
+        raise InputError(
+            f"--launch-area: expected LAT,LON,RADIUS_KM (three numbers separated by commas), got {text!r}"
+        ) from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InputError(f"--launch-area: {text!r} does not start with a LAT,LON position in degrees")
+    if not 0 <= radius <= 2000:
+        raise InputError(f"--launch-area: the radius must lie in [0, 2000] km, got {radius:g}")
+    return lat, lon, radius
+
+
+@app.command("footprint")
+def footprint(
+    site: Annotated[str, typer.Option(help="LAT,LON of the battery (degrees).")],
+    launch_area: Annotated[
+        str, typer.Option(help="LAT,LON,RADIUS_KM: the centre (degrees) and radius (km) of the launch area.")
+    ],
+    system: Annotated[str, typer.Option(help="Catalog system of the battery.")] = "s-400",
+    threat: Annotated[str, typer.Option(help="Catalog ballistic missile class.")] = "srbm-300",
+    launch_points: Annotated[int, typer.Option(help="Launch points spread over the launch area.")] = 50,
+    cells: Annotated[int, typer.Option(help="Cells along each side of the impact grid.")] = 200,
+    half_width_km: Annotated[
+        float | None,
+        typer.Option(
+            help="Half the side of the impact grid, km (default: the longest ballistic envelope range plus "
+            "twice its ceiling, at the high end of the claims)."
+        ),
+    ] = None,
+    pd: Annotated[
+        float, typer.Option(help="Single-look detection probability that sets the radar's range.")
+    ] = 0.5,
+    uncertainty: Annotated[
+        int, typer.Option(help="Draws of the disputed catalog figures (0: the catalog values only).")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 0,
+    out: Annotated[
+        Path, typer.Option(help="Folder for the GeoTIFFs, GeoJSON, PNG map, CSV and JSON.")
+    ] = Path("iadsim-footprint"),
+    json_: JsonOption = False,
+) -> None:
+    """Defended footprint of a battery against a ballistic missile: the ground points around --site where
+    a missile launched from --launch-area and aimed at that point can be intercepted.
+
+    For each impact point and launch point: the minimum-energy trajectory, the first confirmed track of the
+    battery's engagement radar (free-space detection at --pd, horizon, elevation limits, sector facing the
+    launch area), its reaction, and whether one of its missiles can reach a point of the descent inside its
+    ballistic-missile envelope in time. Kinematics on flat terrain. Writes the defended share as GeoTIFF,
+    the defended area as GeoJSON and on a PNG map, and the area per country (CSV).
+    """
+    from iadsim._atomic import inputs
+    from iadsim.cli._common import get_catalog
+    from iadsim.limits import MAX_SEED
+    from iadsim.workflows.footprint import LaunchArea, plan_footprint
+
+    lat, lon = parse_pair(site, "--site")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InputError(f"--site: {site!r} is not a LAT,LON position in degrees")
+    a_lat, a_lon, radius_km = parse_launch_area(launch_area)
+    in_range("--launch-points", launch_points, 1, 10_000)
+    in_range("--cells", cells, 1, 4000)
+    in_range("--half-width-km", half_width_km, 0, 2000, low_open=True)
+    in_range("--pd", pd, *PD_RANGE)
+    in_range("--uncertainty", uncertainty, 0, 10_000)
+    in_range("--seed", seed, 0, MAX_SEED)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out: {out} is a file; give the folder to write to")
+    half_width_m = None if half_width_km is None else half_width_km * 1e3
+    area = LaunchArea(a_lat, a_lon, radius_km * 1e3)
+    cat = get_catalog()
+    study = plan_footprint(
+        cat, system, (lat, lon), threat, area, launch_points, cells, half_width_m, pd, uncertainty, seed
+    )
+    with inputs(input_files()):
+        _footprint(study, out, json_)
+
+
+def _footprint(study: FootprintStudy, out: Path, json_: bool) -> None:
+    """The body of :func:`footprint`: the study under a progress bar, then the table or the JSON."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from iadsim.cli._common import err_console
+    from iadsim.workflows.footprint import run_study
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("deployment", total=1)
+
+        def progress(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=max(total, 1))
+
+        result = run_study(study, out, progress)
+    if json_:
+        print_json(result.as_dict())
+        return
+    console.print(footprint_table(result))
+    console.print(
+        f"{result.system_name} at {result.site[0]:.4f}, {result.site[1]:.4f} ({', '.join(result.missiles)}; "
+        f"{result.delay_s:g} s from track to launch; radar range {result.detection_m / 1e3:,.1f} km against "
+        f"the RV at Pd {result.pd:g}); {result.launch_points} launch points within "
+        f"{result.launch_area.radius_m / 1e3:g} km of {result.launch_area.lat:.4f}, "
+        f"{result.launch_area.lon:.4f}; {result.cells} × {result.cells} cells of {result.cell_m:,.0f} m"
+    )
+    if result.reaches_edge:
+        console.print(
+            "[bold yellow]warning:[/] the defended area reaches the edge of the grid: widen --half-width-km"
+        )
+    console.print(f"{len(result.files)} files written to {out} in {result.seconds:.1f} s")
+
+
+def footprint_table(result: FootprintResult) -> Table:
+    """The defended area per country, for the terminal."""
+    from rich.table import Table
+
+    title = (
+        f"Defended footprint of {result.system_name} against {result.threat_name}: "
+        f"{result.defended_km2:,.0f} km² defended against every launch point"
+    )
+    table = Table(title=title)
+    table.add_column("country", no_wrap=True)
+    table.add_column("defended km²", justify="right", no_wrap=True)
+    keys = list(result.draws_km2)
+    for key in keys:
+        table.add_column(f"≥ {key} of {result.uncertainty} draws km²", justify="right", no_wrap=True)
+    columns = [result.by_country_km2, *(result.draws_by_country_km2[k] for k in keys)]
+    for name in dict.fromkeys(n for c in columns for n in c):
+        values = [c.get(name, 0.0) for c in columns]
+        if any(v > 0 for v in values):
+            table.add_row(name, *(f"{v:,.0f}" for v in values))
+    totals = [result.defended_km2, *(result.draws_km2[k] for k in keys)]
+    table.add_row("total", *(f"{v:,.0f}" for v in totals), style="bold")
+    return table
