@@ -145,12 +145,15 @@ def test_every_problem_is_reported(tmp_path: Path) -> None:
 
 def test_builtin_scenarios_validate(cli) -> None:  # type: ignore[no-untyped-def]
     names = set(builtin_scenarios())
-    assert {"ankara-s400", "ankara-s400-2bn", "crete-s300"} <= names
+    assert {"ankara-s400", "ankara-s400-2bn", "crete-s300", "turkey-bmd"} <= names
     result = cli("scenarios", "--json")
     assert result.code == 0
     assert {s["name"] for s in json.loads(result.out)} == names
-    for path in builtin_scenarios().values():
+    for name, path in builtin_scenarios().items():
         assert cli("validate", str(path)).code == 0
+        assert cli("validate", name).code == 0  # (by name, as `iadsim run` takes them)
+    missing = cli("validate", "no-such-scenario")
+    assert missing.code == 2 and "not a file, nor a built-in (ankara-s400" in missing.err
     two = load_scenario(builtin_scenarios()["ankara-s400-2bn"], default_catalog())
     assert len(two.units[0].battalions) == 2
 

@@ -14,18 +14,20 @@ from iadsim.limits import MAX_SEED
 
 
 def validate(
-    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")], json_: JsonOption = False
+    file: Annotated[str, typer.Argument(help="Scenario YAML file or built-in name.")],
+    json_: JsonOption = False,
 ) -> None:
-    """Check a scenario file: every problem is reported with its file, line and field; a scenario that
-    validates also runs (its terrain opens, its deployment holds, its world fits the limits)."""
+    """Check a scenario file (or a built-in scenario): every problem is reported with its file, line and
+    field; a scenario that validates also runs (its terrain opens, its deployment holds, its world fits the
+    limits)."""
     from iadsim.cli import _startup
 
     _startup.import_numpy_for_one_pass()  # no linear algebra here: no OpenBLAS threads to start
-    from iadsim.scenario import load_scenario
+    from iadsim.scenario import resolve_scenario
     from iadsim.sim.plan import plan_world  # not the engine, whose numba kernels are slow to import
 
     cat = get_catalog()
-    sc = load_scenario(file, cat)
+    sc = resolve_scenario(file, cat)
     plan_world(sc, cat)
     threats = sum(r.count for r in sc.raids)
     if json_:
