@@ -207,10 +207,10 @@ def test_sector_facing_away_defends_nothing() -> None:
 def test_table_interpolation_is_within_a_metre() -> None:
     # the kernel's cubic weights (its own function) over a 10 km table: positions 5 s to 2 min before impact
     # within 1 m of the exact trajectory (ballistic_trajectory) at ranges between the rows
-    table = fp.trajectory_table(20.0, 100e3, 400e3)
+    table = fp.trajectory_table(20.0, 120e3, 300e3)
     assert table.dr_m <= fp.TABLE_SPACING_M
     rows = table.flight_s.size
-    for r in (123_456.0, 207_000.0, 333_333.0, 398_000.0):
+    for r in (123_456.0, 207_000.0, 296_000.0):
         tr = ballistic_trajectory(r, 20.0)
         j, *w = _footprint._weights(r, table.r0_m, table.dr_m, rows)
         k = np.arange(10, 240)
@@ -224,8 +224,8 @@ def test_table_interpolation_is_within_a_metre() -> None:
 
 
 def _small_case() -> tuple[np.ndarray, np.ndarray]:
-    """A 5 x 5 grid 120 km on a side around the battery and three launch points 240-260 km west."""
-    xs = np.linspace(-60e3, 60e3, 5)
+    """A 4 x 4 grid 120 km on a side around the battery and three launch points 240-260 km west."""
+    xs = np.linspace(-60e3, 60e3, 4)
     xx, yy = np.meshgrid(xs, xs)
     impacts = np.column_stack([xx.ravel(), yy.ravel()])
     launches = np.array([[-250e3, 0.0], [-260e3, 20e3], [-240e3, -25e3]])
@@ -243,7 +243,7 @@ def test_kernel_matches_the_reference_loop() -> None:
     two = fp.pair_windows(impacts, launches, SRBM, battery, pd=0.5, workers=2)
     np.testing.assert_array_equal(one, ref)
     np.testing.assert_array_equal(two, ref)
-    assert np.sum(ref > 0) >= 3 and np.sum(ref == 0) > 20 and np.isnan(ref).sum() >= 5
+    assert np.sum(ref > 0) >= 3 and np.sum(ref == 0) > 20 and np.isnan(ref).sum() >= 3
 
 
 @pytest.mark.slow
@@ -272,10 +272,18 @@ def _invariant_case() -> tuple[np.ndarray, np.ndarray]:
     return impacts, launches
 
 
-def test_more_reaction_time_never_defends_more() -> None:
+@pytest.fixture(scope="module")
+def srbm_table() -> fp.TrajectoryTable:
+    """The trajectories of :data:`SRBM` over the ranges of :func:`_invariant_case` (shared: 2 s)."""
+    span = fp.range_span_m(*_invariant_case(), SRBM.max_range_m)
+    assert span is not None
+    return fp.trajectory_table(SRBM.burn_time_s, *span)
+
+
+def test_more_reaction_time_never_defends_more(srbm_table: fp.TrajectoryTable) -> None:
     battery = s400_battery()
     impacts, launches = _invariant_case()
-    table = fp.trajectory_table(SRBM.burn_time_s, 10e3, 300e3)
+    table = srbm_table
     base = fp.pair_windows(impacts, launches, SRBM, battery, 0.5, table)
     slower = fp.pair_windows(
         impacts, launches, SRBM, replace(battery, delay_s=battery.delay_s + 15.0), 0.5, table
@@ -286,10 +294,10 @@ def test_more_reaction_time_never_defends_more() -> None:
     assert np.sum(slower > 0) < np.sum(base > 0)  # (and it does cost something here)
 
 
-def test_a_larger_envelope_never_defends_less() -> None:
+def test_a_larger_envelope_never_defends_less(srbm_table: fp.TrajectoryTable) -> None:
     battery = s400_battery()
     impacts, launches = _invariant_case()
-    table = fp.trajectory_table(SRBM.burn_time_s, 10e3, 300e3)
+    table = srbm_table
     base = fp.pair_windows(impacts, launches, SRBM, battery, 0.5, table)
     wider = tuple(
         replace(
@@ -423,16 +431,23 @@ def test_launch_points_lie_in_the_launch_area() -> None:
     assert g.facing_deg == pytest.approx(GEOD.inv(33.0, 40.0, 29.0, 41.0)[0] % 360.0)
 
 
-def test_straight_tracks_stay_near_the_geodesics() -> None:
-    # the module docstring's numbers: a grid 120 km either side of the site, a launch area 300 km away
-    site = (40.0, 33.0)
-    lon, lat, _ = GEOD.fwd(33.0, 40.0, 270.0, 300e3)
-    g = fp.footprint_geometry(site, (lat, lon), 50e3, 20, 10, 120e3)
-    length, offset = fp.track_error_m(g)
-    assert 0.0 < length < 300.0
-    assert 0.0 < offset < 1000.0
+@pytest.mark.parametrize("lat", [0.0, 40.0, 60.0])
+@pytest.mark.parametrize("bearing", [270.0, 45.0])
+def test_straight_tracks_stay_near_the_geodesics(lat: float, bearing: float) -> None:
+    # the module docstring's numbers: a launch area of 50 km radius 300 km from the site and a grid 120 km
+    # either side (under 40 m of length, 50 m of position), or 1,000 km and 150 km (200 m, 500 m); the
+    # geodesics by pyproj's Geod
+    for distance, half, most_length, most_offset in (
+        (300e3, 120e3, 40.0, 50.0),
+        (1000e3, 150e3, 200.0, 500.0),
+    ):
+        lon, la, _ = GEOD.fwd(33.0, lat, bearing, distance)
+        g = fp.footprint_geometry((lat, 33.0), (la, lon), 50e3, 20, 10, half)
+        length, offset = fp.track_error_m(g, samples=9)
+        assert 0.0 < length < most_length
+        assert 0.0 < offset < most_offset
     # through the site the plane is exact: a launch point to the site has its geodesic length
-    _, _, d = GEOD.inv(g.launch_lon, g.launch_lat, np.full(20, 33.0), np.full(20, 40.0))
+    _, _, d = GEOD.inv(g.launch_lon, g.launch_lat, np.full(20, 33.0), np.full(20, lat))
     np.testing.assert_allclose(np.hypot(g.launch_xy[:, 0], g.launch_xy[:, 1]), d, atol=0.01)
 
 

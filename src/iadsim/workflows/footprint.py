@@ -246,6 +246,11 @@ class FootprintStudy:
     uncertainty: int = 0
     seed: int = 0
 
+    def battery_and_threat(self, values: Mapping[str, float] | None = None) -> tuple[Battery, Threat]:
+        """The battery and the threat with the catalog's figures, or ``values`` in place of some."""
+        d = _setup(self.catalog, self.scenario, self.system, self.threat, values)
+        return d.battery, d.threat
+
 
 def plan_footprint(
     catalog: Catalog,
@@ -474,7 +479,7 @@ def _write(
     files.append(
         _map(
             out_dir / FOOTPRINT_PNG, geometry, defended, partly, level_masks, draws_km2, defended_km2,
-            f"{system_name} against {threat_name}", system_name, battery, pd, uncertainty,
+            f"{system_name} against {threat}", system_name, battery, pd, uncertainty,
         )
     )  # fmt: skip
     files.append(_csv(out_dir / AREAS_CSV, by_country, draws_by_country))
@@ -649,8 +654,8 @@ def _map(
     else:
         sites.append(MapSite("launch point", clat, clon))
     subtitle = (
-        f"engagement radar {battery.radar.id}: single-look Pd ≥ {pd:g}; reaction {battery.delay_s:g} s; "
-        f"computed on flat terrain (relief for orientation only); {geometry.grid.shape[0]} × "
+        f"engagement radar {battery.radar.id}: single-look Pd ≥ {pd:g}; {battery.delay_s:g} s from track to "
+        f"launch; computed on flat terrain (relief for orientation only); {geometry.grid.shape[0]} × "
         f"{geometry.grid.shape[1]} cells"
     )
     return coverage_map(
