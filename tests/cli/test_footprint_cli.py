@@ -14,8 +14,10 @@ import rasterio
 from pyproj import CRS
 from shapely.geometry import shape
 
+from iadsim.catalog import default_catalog
 from iadsim.coverage.areas import cell_areas_km2
 from iadsim.coverage.raster import read_geotiff
+from iadsim.sensors import RadarModel
 from iadsim.workflows import footprint as wf
 
 #: A ballistic class for these tests (the catalog's own may change): 300 km, a 20 s boost whose claims
@@ -94,6 +96,14 @@ def test_footprint_writes_its_files(cli, catalog: Path, tmp_path: Path) -> None:
     assert summary["defended_km2"] == pytest.approx(expected, rel=1e-9)
     assert summary["defended_km2"] == pytest.approx(np.sum(share == 1) * 64.0, rel=1e-3)  # (8 km cells)
     assert sum(summary["by_country_km2"].values()) == pytest.approx(summary["defended_km2"])
+    assert not summary["reaches_edge"]
+    # the battery as modelled: the 92N6E's detection range against the 0.05 m² Swerling 3 RV at Pd 0.5 (the
+    # calibrated radar equation's fourth-root scaling from its 250 km against 4 m² at Pd 0.5, Swerling 1:
+    # the radar model's own function), the 55K6E's 2 s and the S-400's 10 s
+    radar = RadarModel.from_catalog(default_catalog().radar("92n6e"))
+    assert summary["detection_m"] == pytest.approx(float(radar.free_space_range_m(0.05, 0.5, 3)))
+    assert summary["delay_s"] == 12.0 and summary["figures"]["s-400.reaction_time_s"] == 10.0
+    assert summary["figures"]["test-srbm.burn_time_s"] == 20.0
     with rasterio.open(out / wf.WINDOW_TIF) as f:
         window = f.read(1)
     assert np.all(window[share == 1] > 0) and np.all(window[share < 1] == 0)
@@ -171,6 +181,19 @@ def test_footprint_with_uncertainty_draws(cli, catalog: Path, tmp_path: Path) ->
     with (out / wf.AREAS_CSV).open(encoding="utf-8") as f:
         header = next(csv.reader(f))
     assert header == ["country", "defended_km2", "defended_50pct_of_draws_km2", "defended_90pct_of_draws_km2"]
+
+
+@pytest.mark.slow
+def test_a_footprint_at_the_grid_edge_is_flagged(cli, catalog: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a grid 15 km either side of the battery: the defended area (tens of km across) runs off it
+    args = ["--site", SITE, "--threat", "test-srbm", "--launch-area", LAUNCH, "--launch-points", "3"]
+    args += ["--cells", "10", "--half-width-km", "15", "--out", str(tmp_path / "o")]
+    result = cli("--catalog", str(catalog), "coverage", "footprint", *args)
+    assert result.code == 0, result.err
+    assert "reaches the edge of the grid" in result.out
+    assert (
+        json.loads((tmp_path / "o" / wf.FOOTPRINT_JSON).read_text(encoding="utf-8"))["reaches_edge"] is True
+    )
 
 
 @pytest.mark.parametrize(

@@ -102,7 +102,12 @@ class LaunchArea:
 
 @dataclass(frozen=True)
 class FootprintResult:
-    """What a footprint study computed and wrote (areas in km², true ellipsoidal areas)."""
+    """What a footprint study computed and wrote (areas in km², true ellipsoidal areas): the battery as
+    modelled (detection range against the RV, m; delay from a confirmed track to launch, s), the areas
+    threatened, defended against every launch point and against some, per country, the straight tracks'
+    error (:func:`~iadsim.coverage.footprint.track_error_m`), whether the defended area (or a draw's)
+    reaches the grid's edge, the catalog figures it read (``figures``: name -> value), and with draws the
+    areas defended in at least 50% and 90% of them, the figures drawn and those held."""
 
     system: str
     system_name: str
@@ -131,6 +136,7 @@ class FootprintResult:
     seed: int = 0
     draws_km2: dict[str, float] = field(default_factory=dict)
     draws_by_country_km2: dict[str, dict[str, float]] = field(default_factory=dict)
+    figures: dict[str, float] = field(default_factory=dict)
     drawn: list[dict[str, object]] = field(default_factory=list)
     held: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
@@ -416,8 +422,10 @@ def _write(
     with np.errstate(invalid="ignore"):
         partly = grid.with_values(share_values > 0)
     threatened_km2 = area_km2(grid.with_values(result.threatened > 0))
-    d = np.asarray(defended.values)
-    reaches_edge = bool(d[0].any() or d[-1].any() or d[:, 0].any() or d[:, -1].any())
+    edge = np.asarray(defended.values)
+    if draws_defended is not None:
+        edge = edge | (draws_defended > 0)
+    reaches_edge = bool(edge[0].any() or edge[-1].any() or edge[:, 0].any() or edge[:, -1].any())
     length_err, offset = track_error_m(geometry)
     cell_m = 2.0 * geometry.half_width_m / grid.shape[0]
     system_name = catalog.system(system).name
@@ -512,7 +520,8 @@ def _write(
         seed=seed,
         draws_km2=draws_km2,
         draws_by_country_km2=draws_by_country,
-        drawn=[d.describe() for d in disputed] if uncertainty else [],
+        figures={u.name: u.value for u in sorted(uses, key=lambda u: u.name)},
+        drawn=[x.describe() for x in disputed] if uncertainty else [],
         held=fixed_figures(uses) if uncertainty else [],
         files=files,
     )
