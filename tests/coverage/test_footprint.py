@@ -467,3 +467,23 @@ def test_footprint_shares_and_windows() -> None:
     low = np.asarray(result.window.values)
     full = np.asarray(result.defended.values)
     assert np.all(low[full] > 0) and np.all(low[~full & (threatened > 0)] == 0)
+
+
+@pytest.mark.slow  # (two studies of four footprints each: 10 s)
+def test_studies_of_two_batteries_face_the_same_threat_draws(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Each draw takes the threat's figures from a stream of its own: with one seed, an S-400 and a Patriot
+    # study draw the same burn times (srbm-300's burn time is disputed, 55-80 s), so the trajectory tables
+    # they share number the catalog's burn time plus one per draw, not one per draw per study.
+    from iadsim.workflows.footprint import LaunchArea, plan_footprint, run_study
+
+    cat = default_catalog()
+    burn = cat.targets["srbm-300"].burn_time_s
+    assert burn is not None and burn.range is not None and burn.range[0] < burn.range[1]
+    tables: dict[float, fp.TrajectoryTable] = {}
+    area = LaunchArea(36.9, 38.7, 30e3)
+    for system in ("s-400", "patriot"):
+        study = plan_footprint(cat, system, (37.03, 35.36), "srbm-300", area, 4, 24, uncertainty=3, seed=9)
+        result = run_study(study, tmp_path / system, tables=tables)
+        assert result.defended_km2 > 0
+    assert len(tables) == 1 + 3 and burn.value in tables
+    assert all(burn.range[0] <= b <= burn.range[1] for b in tables)

@@ -359,3 +359,26 @@ def test_named_profiles_and_their_apogees() -> None:
         profile_trajectory(300e3, 60.0, "depressed", 1.1 * least.apogee_height_m)
     with pytest.raises(ValueError, match="unknown profile"):
         profile_trajectory(300e3, 60.0, "sideways")
+
+
+def test_minimum_energy_trajectories_of_several_ranges_at_once() -> None:
+    # Without a burn, BMW's closed form for each range: launch at gamma* = (pi - Psi) / 4 with
+    # v = sqrt(Q* mu / R), Q* = 2 sin(Psi / 2) / (1 + sin(Psi / 2)); with a burn, each is the one-range
+    # solve's.
+    from iadsim.physics.ballistic import minimum_energy_trajectories
+
+    ranges = np.array([50e3, *RANGES_M])
+    for tr, rng in zip(minimum_energy_trajectories(ranges), ranges, strict=True):
+        psi = rng / R
+        s = math.sin(psi / 2)
+        # (the speed is stationary in the elevation there: the elevation is found to the square root of the
+        # speed's round-off)
+        assert tr.launch_elevation_rad == pytest.approx((math.pi - psi) / 4, rel=1e-6)
+        assert tr.burnout_speed_mps == pytest.approx(math.sqrt(2 * s / (1 + s) * MU / R), rel=1e-9)
+        assert tr.range_m == pytest.approx(rng, rel=1e-9)
+    for tr, rng in zip(minimum_energy_trajectories(ranges, 60.0), ranges, strict=True):
+        one = ballistic_trajectory(float(rng), 60.0)
+        assert tr.burnout_speed_mps == pytest.approx(one.burnout_speed_mps, rel=1e-12)
+        assert tr.launch_elevation_rad == pytest.approx(one.launch_elevation_rad, rel=1e-12)
+    with pytest.raises(ValueError, match="the ranges must lie in"):
+        minimum_energy_trajectories([100e3, -1.0])

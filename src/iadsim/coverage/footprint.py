@@ -92,7 +92,7 @@ from iadsim.deployment import Deployment
 from iadsim.errors import InputError
 from iadsim.interceptors import EnvelopeLimits, FigureReader, InterceptorModel, in_envelope
 from iadsim.limits import check_memory
-from iadsim.physics.ballistic import BallisticTrajectory, ballistic_trajectory
+from iadsim.physics.ballistic import BallisticTrajectory, ballistic_trajectory, minimum_energy_trajectories
 from iadsim.sensors import RadarModel
 from iadsim.terrain.grid import WGS84, Grid, local_crs
 
@@ -318,8 +318,8 @@ def trajectory_table(
     spacing_m: float = TABLE_SPACING_M,
 ) -> TrajectoryTable:
     """The trajectories of ranges from ``min_range_m`` to ``max_range_m`` at most ``spacing_m`` apart (at
-    least four, spanning at least 3 km), each :func:`~iadsim.physics.ballistic.ballistic_trajectory` (about
-    30 ms each)."""
+    least four, spanning at least 3 km), solved together
+    (:func:`~iadsim.physics.ballistic.minimum_energy_trajectories`)."""
     lo, hi = float(min_range_m), float(max_range_m)
     if not (0 < lo <= hi and spacing_m > 0 and time_step_s > 0):
         raise ValueError(f"ranges {lo}..{hi} m, spacing {spacing_m} m, step {time_step_s} s")
@@ -328,7 +328,7 @@ def trajectory_table(
         lo, hi = max(mid - 1500.0, 1000.0), max(mid - 1500.0, 1000.0) + 3000.0
     rows = max(4, math.ceil((hi - lo) / spacing_m) + 1)
     ranges = np.linspace(lo, hi, rows)
-    trajectories = [ballistic_trajectory(float(r), burn_time_s) for r in ranges]
+    trajectories = minimum_energy_trajectories(ranges, burn_time_s)
     flight = np.array([tr.time_of_flight_s for tr in trajectories])
     cols = int(math.ceil(flight.max() / time_step_s)) + 2
     steps = np.arange(cols) * time_step_s

@@ -355,15 +355,17 @@ def _total_angle(
 
 
 def _speed_for(
-    target: float, elevation: FloatArray, burn_time: float, radius: float, mu: float
+    target: ArrayLike, elevation: FloatArray, burn_time: float, radius: float, mu: float
 ) -> FloatArray:
-    """Burnout speed that reaches the central angle ``target`` at each launch elevation: 64 bisections of
-    ``[0, escape speed at the ground]`` (the range angle grows with the speed)."""
+    """Burnout speed that reaches the central angle ``target`` (broadcast with ``elevation``) at each launch
+    elevation: 64 bisections of ``[0, escape speed at the ground]`` (the range angle grows with the
+    speed)."""
+    angle = _f(target)
     lo = np.zeros_like(elevation)
     hi = np.full_like(elevation, math.sqrt(2.0 * mu / radius))
     for _ in range(64):
         mid = 0.5 * (lo + hi)
-        over = _total_angle(mid, elevation, burn_time, radius, mu) >= target
+        over = _total_angle(mid, elevation, burn_time, radius, mu) >= angle
         hi = np.where(over, mid, hi)
         lo = np.where(over, lo, mid)
     return np.asarray(0.5 * (lo + hi))
@@ -508,6 +510,42 @@ class BallisticTrajectory:
         return np.asarray(np.where(outside, np.nan, ground)), np.asarray(np.where(outside, np.nan, height))
 
 
+def minimum_energy_trajectories(
+    ranges_m: ArrayLike,
+    burn_time_s: float = 0.0,
+    *,
+    radius_m: float = R_EARTH_M,
+    mu_m3ps2: float = MU_EARTH_M3PS2,
+) -> list[BallisticTrajectory]:
+    """The minimum-energy trajectories of several ranges (m) with one burn time (s), solved together: for
+    each range the launch elevation that needs the lowest burnout speed (:func:`ballistic_trajectory`,
+    whose minimum-energy case this is), the grids of elevations of all ranges refined at once."""
+    big_r, mu, tb = float(radius_m), float(mu_m3ps2), float(burn_time_s)
+    ranges = np.atleast_1d(np.asarray(ranges_m, dtype=np.float64))
+    if not np.all((ranges > 0) & (ranges < math.pi * big_r)):
+        raise ValueError(f"the ranges must lie in (0, pi R) = (0, {math.pi * big_r:.0f}) m, got {ranges}")
+    if not tb >= 0:
+        raise ValueError(f"the burn time must be >= 0, got {tb} s")
+    target = (ranges / big_r)[:, None]
+    lo = np.full(ranges.size, 1e-9)
+    hi = np.full(ranges.size, math.pi / 2 - 1e-9)
+    rows = np.arange(ranges.size)
+    while np.any(hi - lo > 1e-12):
+        grid = np.linspace(lo, hi, _ZOOM_SAMPLES, axis=1)
+        k = np.argmin(_speed_for(target, grid, tb, big_r, mu), axis=1)
+        lo = grid[rows, np.maximum(k - 1, 0)]
+        hi = grid[rows, np.minimum(k + 1, _ZOOM_SAMPLES - 1)]
+    elevation = 0.5 * (lo + hi)
+    speed = _speed_for(target[:, 0], elevation, tb, big_r, mu)
+    out = []
+    for rng, v, el in zip(ranges, speed, elevation, strict=True):
+        trajectory = BallisticTrajectory.from_launch(float(v), float(el), tb, big_r, mu)
+        if not math.isclose(trajectory.range_m, float(rng), rel_tol=1e-8):
+            raise ValueError(f"no trajectory reaches {rng:g} m (best: {trajectory.range_m:g} m)")
+        out.append(trajectory)
+    return out
+
+
 def ballistic_trajectory(
     range_m: float,
     burn_time_s: float = 0.0,
@@ -544,7 +582,7 @@ def ballistic_trajectory(
         return _speed_for(target, grid, tb, big_r, mu)
 
     if apogee_height_m is None:
-        lo, hi = _zoom(lambda grid: int(np.argmin(speeds(grid))), el_min, el_max)
+        return minimum_energy_trajectories(rng, tb, radius_m=big_r, mu_m3ps2=mu)[0]
     else:
         h_a = float(apogee_height_m)
 

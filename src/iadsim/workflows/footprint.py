@@ -315,13 +315,21 @@ def plan_footprint(
     )
 
 
-def run_study(study: FootprintStudy, out_dir: Path, progress: StudyProgress | None = None) -> FootprintResult:
+def run_study(
+    study: FootprintStudy,
+    out_dir: Path,
+    progress: StudyProgress | None = None,
+    tables: dict[float, TrajectoryTable] | None = None,
+) -> FootprintResult:
     """Compute a planned study and write its files to ``out_dir`` (see the module docstring).
 
     The footprint with the catalog's values, then, with ``study.uncertainty`` draws
     (:func:`iadsim.montecarlo.uncertainty.draw`, streams spawned from ``study.seed``) of the disputed
     figures the footprint reads (:func:`footprint_figures`, and the threat's), the share of the draws in
-    which each cell is defended. A trajectory table is computed once per burn time drawn."""
+    which each cell is defended. The threat's figures are drawn from a stream of their own in each draw, so
+    that studies of other batteries with the same seed face the same threats (common random numbers). A
+    trajectory table is computed once per burn time drawn, kept in ``tables`` (by burn time; pass one
+    dict to studies of the same threat to share them)."""
     from iadsim.montecarlo.uncertainty import disputed_figures, draw
 
     started = time.perf_counter()
@@ -329,12 +337,16 @@ def run_study(study: FootprintStudy, out_dir: Path, progress: StudyProgress | No
     catalog, system, threat = study.catalog, study.system, study.threat
     geometry = study.geometry
     base = _setup(catalog, study.scenario, system, threat)
-    tables: dict[float, TrajectoryTable] = {}
+    tables = {} if tables is None else tables
 
     def table(burn_time_s: float) -> TrajectoryTable:
-        if burn_time_s not in tables:
+        low, high = study.span_m
+        found = tables.get(burn_time_s)
+        if found is None or not found.covers(low, high):
+            if found is not None:  # (a table of another study: one table spanning both)
+                low, high = min(low, found.r0_m), max(high, float(found.ranges_m[-1]))
             say(f"trajectories of {threat} (burn {burn_time_s:.3g} s)", 0, 1)
-            tables[burn_time_s] = trajectory_table(burn_time_s, *study.span_m)
+            tables[burn_time_s] = trajectory_table(burn_time_s, low, high)
         return tables[burn_time_s]
 
     def compute(d: _Draw, what: str) -> Footprint:
@@ -350,8 +362,12 @@ def run_study(study: FootprintStudy, out_dir: Path, progress: StudyProgress | No
     if study.uncertainty > 0:
         n = study.uncertainty
         count = np.zeros(geometry.grid.shape)
+        own = [d for d in disputed if d.name.startswith(f"{threat}.")]
+        rest = [d for d in disputed if not d.name.startswith(f"{threat}.")]
         for i, seq in enumerate(np.random.SeedSequence(study.seed).spawn(n)):
-            drawn = _setup(catalog, study.scenario, system, threat, draw(disputed, seq))
+            threat_seq, battery_seq = seq.spawn(2)
+            values = {**draw(own, threat_seq), **draw(rest, battery_seq)}
+            drawn = _setup(catalog, study.scenario, system, threat, values)
             fp_i = compute(drawn, f"draw {i + 1}/{n}")
             count += np.asarray(fp_i.defended.values, dtype=np.float64)
             threatened_any |= fp_i.threatened > 0
