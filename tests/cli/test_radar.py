@@ -173,6 +173,19 @@ def test_demo_writes_table_and_charts(cli_process, tmp_path: Path) -> None:  # t
     }
     assert all(int(r["replications"]) == 2 for r in sat)
     assert (out / "saturation.png").read_bytes()[:4] == b"\x89PNG"
+    # the ballistic study: one battery of each system, the areas of its own footprint study, the figure
+    with (out / "ballistic.csv").open() as fh:
+        bmd = list(csv.DictReader(fh))
+    assert [r["system"] for r in bmd] == ["s-400", "patriot", "samp-t"]
+    for r in bmd:
+        own = json.loads((out / "ballistic" / r["system"] / "footprint.json").read_text())
+        assert float(r["defended_km2"]) == pytest.approx(own["defended_km2"]) and own["defended_km2"] > 0
+        assert float(r["defended_50_km2"]) == pytest.approx(own["draws_km2"]["50%"])
+        assert float(r["defended_90_km2"]) == pytest.approx(own["draws_km2"]["90%"])
+        assert float(r["defended_90_km2"]) <= float(r["defended_50_km2"])
+        assert own["threat"] == r["threat"] == "srbm-300" and own["uncertainty"] == int(r["draws"]) == 10
+    assert (out / "ballistic.png").read_bytes()[:4] == b"\x89PNG"
+    assert "Defended footprint against srbm-300" in result.out
     html = (out / "report.html").read_text(encoding="utf-8")
     for section in ("summary", "coverage", "monte-carlo", "assumptions", "manifest"):
         assert f"id='{section}'" in html or f'id="{section}"' in html, section

@@ -89,6 +89,9 @@ def test_folder_report_has_every_section_and_embeds_images(demo_html: str) -> No
     assert "Signatures by radar band and aspect" in cov and "F-35A" in cov and "beam" in cov
     mc = _section(demo_html, "monte-carlo")
     assert "leak fraction [95% CI]" in mc and "raids.0.count=64" in mc
+    bmd = _section(demo_html, "ballistic")
+    assert "MIM-104 Patriot" in bmd and "SAMP/T" in bmd and "≥ 50% of draws, km²" in bmd
+    assert "data:image/png;base64," in bmd  # (the footprints side by side)
     man = _section(demo_html, "manifest")
     assert "catalog_digest" in man and "SeedSequence(2019" in man and "saturation.duckdb" in man
     summary = _section(demo_html, "summary")

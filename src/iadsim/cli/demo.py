@@ -26,12 +26,18 @@ def demo(
         int,
         typer.Option(help="Dask worker processes for the saturation study (default: 2, or 1 on one core)."),
     ] = 0,
+    ballistic: Annotated[
+        bool, typer.Option(help="Include the ballistic-missile defence study (defended footprints).")
+    ] = True,
     json_: JsonOption = False,
 ) -> None:
-    """The S-400 near Ankara: detection ranges beside the 400 km ring, coverage over terrain, saturation.
+    """The S-400 near Ankara: detection ranges beside the 400 km ring, coverage over terrain, saturation,
+    ballistic-missile defence beside Patriot and SAMP/T.
 
     Detection ranges of its radars against every catalog target, what its radars and missiles cover over
-    real terrain at Mürted, a Monte Carlo saturation study, and one HTML report of it all.
+    real terrain at Mürted, a Monte Carlo saturation study, the areas one S-400, Patriot and SAMP/T battery
+    each defend against a short-range ballistic missile with the disputed figures drawn, and one HTML report
+    of it all.
     """
     from iadsim.cli import _startup
 
@@ -83,6 +89,7 @@ def demo(
             progress=show,
             saturation_runs=mc_runs,
             workers=workers or min(2, os.cpu_count() or 1),
+            ballistic=ballistic,
         )
 
     if json_:
@@ -95,6 +102,7 @@ def demo(
                 "files": [str(f) for f in result.files],
                 "coverage": result.coverage.as_dict() if result.coverage else None,
                 "saturation": [asdict(r) for r in result.saturation] if result.saturation else None,
+                "ballistic": [asdict(r) for r in result.ballistic] if result.ballistic else None,
                 "step_times_s": result.step_times_s,
                 "wall_s": result.wall_s,
             }
@@ -147,7 +155,25 @@ def demo(
                 f"{r.interceptors:.0f}",
             )
         console.print(sat)
-    times = Table(title="Time per step (coverage and saturation side by side)")
+    if result.ballistic:
+        one = result.ballistic[0]
+        bmd = Table(
+            title=f"Defended footprint against {one.threat} launched {one.launch_km:,.0f} km away: km² "
+            f"defended (in at least 50% / 90% of {one.draws} draws of the disputed figures)"
+        )
+        for col in ("battery", "missiles", "radar range km", "catalog figures", "≥ 50%", "≥ 90%"):
+            bmd.add_column(col, justify="left" if col in ("battery", "missiles") else "right")
+        for b in result.ballistic:
+            bmd.add_row(
+                b.system,
+                b.missiles,
+                f"{b.radar_range_km:.0f}",
+                f"{b.defended_km2:,.0f}",
+                f"{b.defended_50_km2:,.0f}",
+                f"{b.defended_90_km2:,.0f}",
+            )
+        console.print(bmd)
+    times = Table(title="Time per step (coverage beside saturation, then ballistic defence)")
     times.add_column("step")
     times.add_column("s", justify="right")
     for step, seconds in result.step_times_s.items():
@@ -161,5 +187,10 @@ def demo(
         console.print(
             f"  and {len(result.coverage.files)} coverage files (GeoTIFF, GeoJSON, KML, PNG maps) in "
             f"{out / 'coverage'}",
+            soft_wrap=True,
+        )
+    if result.ballistic:
+        console.print(
+            f"  and each battery's footprint study (GeoTIFF, GeoJSON, PNG map, CSV) in {out / 'ballistic'}",
             soft_wrap=True,
         )

@@ -30,7 +30,7 @@ from iadsim.errors import InputError
 if TYPE_CHECKING:
     from iadsim.catalog import Catalog, Figure
 
-SECTION_IDS = ("summary", "coverage", "monte-carlo", "assumptions", "manifest")
+SECTION_IDS = ("summary", "coverage", "monte-carlo", "ballistic", "assumptions", "manifest")
 
 _SENSITIVITY_ROWS = 12
 
@@ -102,6 +102,8 @@ class ReportInputs:
     free_space_pngs: list[Path] = field(default_factory=list)
     saturation_csv: Path | None = None
     saturation_png: Path | None = None
+    ballistic_csv: Path | None = None
+    ballistic_png: Path | None = None
     coverage_json: Path | None = None
     coverage_pngs: list[Path] = field(default_factory=list)
     coverage_vectors: list[Path] = field(default_factory=list)
@@ -120,6 +122,8 @@ class ReportInputs:
             self.signatures_png,
             self.saturation_csv,
             self.saturation_png,
+            self.ballistic_csv,
+            self.ballistic_png,
             self.coverage_json,
         ]
         out = [p for p in single if p is not None]
@@ -290,6 +294,7 @@ class _Context:
     detection: list[dict[str, str]]
     saturation: list[dict[str, str]]
     assumptions: list[dict[str, str]]
+    ballistic: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def studies(self) -> list[tuple[Results, dict[str, Any]]]:
@@ -389,6 +394,7 @@ def _context(inputs: ReportInputs, catalog: Catalog | None) -> _Context:
         detection=_read_csv(inputs.detection_csv) if inputs.detection_csv else [],
         saturation=_read_csv(inputs.saturation_csv) if inputs.saturation_csv else [],
         assumptions=_read_csv(inputs.assumptions_csv) if inputs.assumptions_csv else [],
+        ballistic=_read_csv(inputs.ballistic_csv) if inputs.ballistic_csv else [],
     )
 
 
@@ -416,6 +422,8 @@ def _summary(ctx: _Context) -> str:
         parts.append("coverage over terrain")
     if ctx.detection:
         parts.append("detection ranges")
+    if ctx.ballistic:
+        parts.append("ballistic-missile defence")
     if ctx.saturation or ctx.studies:
         parts.append(f"{len(ctx.studies) or 'a'} Monte Carlo stud{'ies' if len(ctx.studies) != 1 else 'y'}")
     if ctx.runs:
@@ -488,6 +496,17 @@ def _headlines(ctx: _Context) -> list[str]:
                 )
             else:
                 lines.append(f"{_e(defence)}: no leaks up to a raid of {_e(rows[-1]['raid_size'])}")
+    if ctx.ballistic:
+        first = ctx.ballistic[0]
+        areas = "; ".join(
+            f"{_e(ctx.name(r['system']))} <strong>{_num(r['defended_50_km2'], ',.0f')} km²</strong>"
+            for r in ctx.ballistic
+        )
+        lines.append(
+            f"Against the {_e(ctx.name(first['threat']))} launched {_num(first['launch_km'], ',.0f')} km "
+            f"away, one battery defends (in at least half of {_e(first['draws'])} draws of the disputed "
+            f"figures): {areas}"
+        )
     for _, run in ctx.runs:
         s = run["summary"]
         lines.append(
@@ -823,6 +842,53 @@ def _sensitivity(summary: list[dict[str, Any]]) -> str:
     )
 
 
+def _ballistic(ctx: _Context) -> str:
+    inputs = ctx.inputs
+    body = ""
+    if inputs.ballistic_png:
+        body += _png_figure(
+            inputs.ballistic_png,
+            "Defended footprints: where a ballistic missile aimed at the point can be intercepted, share of "
+            "the draws of the disputed figures",
+        )
+    if ctx.ballistic:
+        first = ctx.ballistic[0]
+        body += _table(
+            [
+                "battery",
+                "missiles",
+                "radar range vs the RV, km",
+                "catalog figures, km²",
+                "≥ 50% of draws, km²",
+                "≥ 90% of draws, km²",
+            ],
+            [
+                [
+                    _e(ctx.name(r["system"])),
+                    _e(r["missiles"]),
+                    _num(r["radar_range_km"], ".0f"),
+                    _num(r["defended_km2"], ",.0f"),
+                    _num(r["defended_50_km2"], ",.0f"),
+                    _num(r["defended_90_km2"], ",.0f"),
+                ]
+                for r in ctx.ballistic
+            ],
+            f"Area defended against the {ctx.name(first['threat'])} launched "
+            f"{_num(first['launch_km'], ',.0f')} km away ({first['draws']} draws; true ellipsoidal areas; "
+            "ballistic.csv)",
+            numeric=(2, 3, 4, 5),
+        )
+        body += _note(
+            "Kinematic footprints (iadsim coverage footprint): minimum-energy trajectories without drag over "
+            "flat ground, the battery's engagement radar alone, its confirmed track, reaction time, and an "
+            "intercept inside the missile's ballistic envelope within its flight time; no Pk, no limit of "
+            "launchers or channels."
+        )
+    if not body:
+        body = _note("No ballistic-missile defence study in this input (run `iadsim demo`).")
+    return _section("ballistic", "Ballistic defence", body)
+
+
 def _monte_carlo(ctx: _Context) -> str:
     inputs = ctx.inputs
     body = ""
@@ -1123,10 +1189,19 @@ def render_report(inputs: ReportInputs, title: str | None = None, catalog: Catal
     nav = "".join(
         f"<a href='#{sid}'>{_e(name)}</a>"
         for sid, name in zip(
-            SECTION_IDS, ("Summary", "Coverage", "Monte Carlo", "Assumptions", "Manifest"), strict=True
+            SECTION_IDS,
+            ("Summary", "Coverage", "Monte Carlo", "Ballistic defence", "Assumptions", "Manifest"),
+            strict=True,
         )
     )
-    sections = [_summary(ctx), _coverage(ctx), _monte_carlo(ctx), _assumptions(ctx), _manifest(ctx)]
+    sections = [
+        _summary(ctx),
+        _coverage(ctx),
+        _monte_carlo(ctx),
+        _ballistic(ctx),
+        _assumptions(ctx),
+        _manifest(ctx),
+    ]
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"

@@ -183,3 +183,60 @@ def grouped_bars(
     fig.tight_layout(rect=(0, 0.03 if note else 0, 1, 1))
     fig.savefig(path)
     return path
+
+
+def footprint_comparison_chart(
+    path: Path,
+    title: str,
+    panels: Sequence[tuple[str, np.ndarray, float, float | None]],
+    levels: Sequence[float] = (0.5, 0.9),
+) -> Path:
+    """Defended footprints side by side, one panel per battery: the share of the draws in which each cell is
+    defended (``(rows, cols)`` grid, north up, centred on the battery, cells of ``cell_m`` metres; NaN where
+    no launch point reaches), its contours at ``levels``, the battery at the centre, and an arrow toward the
+    launch area's azimuth (degrees from north; ``None``: none). Each panel: ``(title, share, cell_m,
+    azimuth)``; axes in km east and north of the battery, the same for all panels."""
+    fig = _figure(figsize=(4.6 * len(panels) + 1.2, 5.4), dpi=110)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    reach = max(0.5 * share.shape[1] * cell / 1e3 for _, share, cell, _ in panels)
+    image = None
+    for ax, (label, share, cell, azimuth) in zip(axes, panels, strict=True):
+        half_x, half_y = 0.5 * share.shape[1] * cell / 1e3, 0.5 * share.shape[0] * cell / 1e3
+        extent = (-half_x, half_x, -half_y, half_y)
+        image = ax.imshow(share, extent=extent, origin="upper", cmap="YlGnBu", vmin=0.0, vmax=1.0)
+        if np.nanmax(share, initial=0.0) > 0:
+            x = np.linspace(-half_x, half_x, share.shape[1])
+            y = np.linspace(half_y, -half_y, share.shape[0])
+            found = ax.contour(x, y, np.nan_to_num(share), levels=list(levels), colors=["#444", "#c0392b"])
+            ax.clabel(found, fmt={lv: f"{lv:.0%}" for lv in levels}, fontsize=7)
+        ax.plot(0, 0, marker="^", color="black", markersize=7)
+        if azimuth is not None:
+            a = np.radians(azimuth)
+            ax.annotate(
+                "",
+                xy=(0.97 * reach * np.sin(a), 0.97 * reach * np.cos(a)),
+                xytext=(0.72 * reach * np.sin(a), 0.72 * reach * np.cos(a)),
+                arrowprops={"arrowstyle": "->", "color": "#555"},
+            )
+            ax.text(
+                0.84 * reach * np.sin(a),
+                0.84 * reach * np.cos(a) + 0.05 * reach,
+                "launch area",
+                fontsize=7,
+                color="#555",
+                ha="center",
+            )
+        ax.set_xlim(-reach, reach)
+        ax.set_ylim(-reach, reach)
+        ax.set_aspect("equal")
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("km east of the battery")
+        ax.grid(alpha=0.25)
+    axes[0].set_ylabel("km north of the battery")
+    if image is not None:
+        fig.colorbar(
+            image, ax=list(axes), shrink=0.8, label="share of the draws in which the point is defended"
+        )
+    fig.suptitle(title, fontsize=10)
+    fig.savefig(path)
+    return path

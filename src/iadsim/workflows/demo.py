@@ -50,6 +50,17 @@ SIGNATURE_TARGETS = ("f-35a", "f-16c")
 SIGNATURE_ALTITUDE_M = 10000.0
 SIGNATURE_SURFACE = "farmland"  # one of SURFACES
 
+#: The ballistic study: one battery of each of these systems where ``turkey-bmd`` deploys its S-400,
+#: against that scenario's first raid's class launched from a disc of this radius around its launch point;
+#: footprints of these cells per side and launch points, with this many draws of the disputed figures.
+BALLISTIC_SCENARIO = "turkey-bmd"
+BALLISTIC_SYSTEMS = ("s-400", "patriot", "samp-t")
+BALLISTIC_LAUNCH_RADIUS_M = 30e3
+BALLISTIC_CELLS = 100
+BALLISTIC_LAUNCH_POINTS = 16
+BALLISTIC_DRAWS = 10
+BALLISTIC_SEED = 1
+
 #: The saturation study: cruise-missile raids of these sizes against one and two battalions.
 SATURATION_SIZES = (8, 16, 32, 64)
 SATURATION_START_KM = 120.0
@@ -72,6 +83,23 @@ class SaturationRow:
 
 
 @dataclass(frozen=True)
+class FootprintRow:
+    """One battery of the ballistic study: areas in km² (true areas) defended with the catalog's figures, and
+    in at least half and 90% of the draws of the disputed ones."""
+
+    system: str
+    system_name: str
+    missiles: str
+    threat: str
+    launch_km: float
+    radar_range_km: float
+    defended_km2: float
+    defended_50_km2: float
+    defended_90_km2: float
+    draws: int
+
+
+@dataclass(frozen=True)
 class DemoResult:
     """What the demo computed and where it wrote it."""
 
@@ -82,12 +110,13 @@ class DemoResult:
     files: list[Path]
     coverage: CoverageResult | None = None
     saturation: list[SaturationRow] | None = None
+    ballistic: list[FootprintRow] | None = None
     step_times_s: dict[str, float] = field(default_factory=dict)
     wall_s: float = 0.0  # the whole demo (the coverage and the saturation study run side by side)
 
 
 #: The demo's steps, in order: its progress and its timings name them.
-STEPS = ("detection ranges", "coverage over terrain", "saturation study", "report")
+STEPS = ("detection ranges", "coverage over terrain", "saturation study", "ballistic defence", "report")
 
 #: How the demo reports progress: ``(step, done, total, message)``, ``total`` the units of work the step
 #: has (``None``: not known), at its start (``done`` 0) and as each unit finishes.
@@ -129,6 +158,7 @@ def run_demo(
     progress: Progress | None = None,
     saturation_runs: int = 0,
     workers: int = 1,
+    ballistic: bool = True,
 ) -> DemoResult:
     """The S-400's radars against every catalog target, then its coverage over real terrain at Mürted.
 
@@ -149,7 +179,13 @@ def run_demo(
        ``saturation.png`` and ``saturation.csv``, replications in ``saturation.duckdb``. With ``workers``
        > 1, one Dask cluster serves both defences. Steps 2 and 3 run side by side: the coverage in this
        thread (mostly one core), the study on the cluster's workers.
-    4. ``report.html``: everything above in one self-contained page (:mod:`iadsim.workflows.report`).
+    4. With ``ballistic``: defended footprints (:mod:`iadsim.workflows.footprint`) of one battery each of
+       the S-400, Patriot and SAMP/T where the built-in ``turkey-bmd`` deploys its S-400, against that
+       scenario's short-range ballistic missile launched from within 30 km of its launch point, with
+       :data:`BALLISTIC_DRAWS` draws of the disputed figures: ``ballistic.png`` (the share of the draws in
+       which each point is defended, side by side, 50% and 90% contours), ``ballistic.csv`` and each
+       study's files in ``ballistic/<system>/``. It follows the saturation study in its thread.
+    5. ``report.html``: everything above in one self-contained page (:mod:`iadsim.workflows.report`).
 
     ``progress`` hears of each step (:data:`STEPS`) as it starts and advances, from two threads while
     steps 2 and 3 run; the result holds each step's time and the whole demo's.
@@ -169,7 +205,17 @@ def run_demo(
         _write_assumptions(
             out_dir / layout.ASSUMPTIONS_CSV,
             cat,
-            [DEMO_SYSTEM, *radar_ids, *(t.id for t in targets), *SURFACES],
+            list(
+                dict.fromkeys(
+                    [
+                        DEMO_SYSTEM,
+                        *radar_ids,
+                        *(t.id for t in targets),
+                        *SURFACES,
+                        *_ballistic_ids(cat, ballistic),
+                    ]
+                )
+            ),
         ),
     ]
     step.tick("detection ranges")
@@ -212,22 +258,27 @@ def run_demo(
 
     # The coverage (one core, in this thread) and the saturation study (Dask workers, started at once;
     # their results are stored from a second thread) run side by side: each leaves the other a core.
-    sat = None
+    # The ballistic study follows the saturation study in the second thread.
+    sat = bmd = None
     with ThreadPoolExecutor(1) as pool:
         saturating = (
             pool.submit(_saturation, cat, out_dir, saturation_runs, workers, steps)
             if saturation_runs > 0
             else None
         )
+        defending = pool.submit(_ballistic, cat, out_dir, steps) if ballistic else None
         try:
             study = _coverage(cat, out_dir, steps) if coverage else None
         finally:
             if saturating is not None:
                 sat, sat_files = saturating.result()  # (its error, if it failed, wins over none)
                 files += sat_files
+            if defending is not None:
+                bmd, bmd_files = defending.result()
+                files += bmd_files
     from iadsim.workflows.report import write_report
 
-    step = steps.begin(STEPS[3], 1)
+    step = steps.begin(STEPS[4], 1)
     files.append(write_report(out_dir, out_dir / layout.REPORT_HTML, catalog=cat))
     step.tick("report.html")
     step.end()
@@ -239,6 +290,7 @@ def run_demo(
         files=files,
         coverage=study,
         saturation=sat,
+        ballistic=bmd,
         step_times_s=dict(steps.times),
         wall_s=time.perf_counter() - start,
     )
@@ -254,6 +306,90 @@ def _saturation(
 
     with StudyCluster(workers, None) as cluster:
         return saturation_study(cat, out_dir, runs, workers, steps, cluster)
+
+
+def _ballistic_ids(cat: Catalog, ballistic: bool) -> list[str]:
+    """The catalog entities the ballistic study reads: each system, its engagement radars and missiles."""
+    if not ballistic:
+        return []
+    ids: list[str] = []
+    for sid in BALLISTIC_SYSTEMS:
+        system = cat.system(sid)
+        ids += [sid, *system.battalion_radars, *system.missiles]
+    return list(dict.fromkeys(ids))
+
+
+def _ballistic(cat: Catalog, out_dir: Path, steps: _Steps) -> tuple[list[FootprintRow], list[Path]]:
+    """Step 4: the footprints of the three batteries, their comparison figure and table."""
+    from pyproj import Geod
+
+    from iadsim.coverage.footprint import TrajectoryTable
+    from iadsim.coverage.raster import read_geotiff
+    from iadsim.report.plots import footprint_comparison_chart
+    from iadsim.scenario import resolve_scenario
+    from iadsim.workflows.footprint import DRAWS_TIF, LaunchArea, plan_footprint, run_study
+
+    step = steps.begin(STEPS[3], len(BALLISTIC_SYSTEMS) + 1)
+    sc = resolve_scenario(BALLISTIC_SCENARIO, cat)
+    raid = sc.raids[0]
+    assert raid.launch is not None
+    site = sc.units[0].battalions[0].position if sc.units[0].battalions else sc.units[0].position
+    area = LaunchArea(raid.launch[0], raid.launch[1], BALLISTIC_LAUNCH_RADIUS_M)
+    azimuth, _, launch_m = Geod(ellps="WGS84").inv(site[1], site[0], area.lon, area.lat)
+    rows, panels = [], []
+    tables: dict[float, TrajectoryTable] = {}  # (the same threat draws for every battery: shared)
+    for system in BALLISTIC_SYSTEMS:
+        study = plan_footprint(
+            cat,
+            system,
+            site,
+            raid.target,
+            area,
+            launch_points=BALLISTIC_LAUNCH_POINTS,
+            cells=BALLISTIC_CELLS,
+            uncertainty=BALLISTIC_DRAWS,
+            seed=BALLISTIC_SEED,
+        )
+        result = run_study(study, out_dir / layout.BALLISTIC_DIR / system, tables=tables)
+        share = read_geotiff(out_dir / layout.BALLISTIC_DIR / system / DRAWS_TIF)
+        rows.append(
+            FootprintRow(
+                system=system,
+                system_name=result.system_name,
+                missiles=" ".join(result.missiles),
+                threat=raid.target,
+                launch_km=launch_m / 1e3,
+                radar_range_km=result.detection_m / 1e3,
+                defended_km2=result.defended_km2,
+                defended_50_km2=result.draws_km2.get("50%", 0.0),
+                defended_90_km2=result.draws_km2.get("90%", 0.0),
+                draws=BALLISTIC_DRAWS,
+            )
+        )
+        panels.append(
+            (
+                f"{result.system_name}\n≥50% of draws: {rows[-1].defended_50_km2:,.0f} km², "
+                f"≥90%: {rows[-1].defended_90_km2:,.0f} km²",
+                share.values,
+                result.cell_m,
+                float(azimuth) % 360.0,
+            )
+        )
+        step.tick(system)
+    target = cat.target(raid.target)
+    png = out_dir / layout.BALLISTIC_PNG
+    with atomic_path(png) as tmp:
+        footprint_comparison_chart(
+            tmp,
+            f"Where one battery defends against the {target.name}\nlaunched {launch_m / 1e3:,.0f} km away "
+            f"(within {BALLISTIC_LAUNCH_RADIUS_M / 1e3:g} km of {area.lat:g}, {area.lon:g}); shading: share "
+            f"of {BALLISTIC_DRAWS} draws of the disputed figures; contours 50% and 90%",
+            panels,
+        )
+    files = [png, _write_rows(out_dir / layout.BALLISTIC_CSV, [asdict(r) for r in rows])]
+    step.tick("comparison")
+    step.end()
+    return rows, files
 
 
 def _coverage(cat: Catalog, out_dir: Path, steps: _Steps) -> CoverageResult:

@@ -10,6 +10,8 @@ A demo folder (``iadsim demo``)::
     signatures.csv/png         the F-35A beside the F-16C, by radar band and aspect
     saturation.csv/png         the saturation study's leak fractions with 95% intervals
     saturation.duckdb          its replications (a results file)
+    ballistic.csv/png          defended footprints of three batteries against one ballistic missile class
+    ballistic/<system>/        each battery's footprint study (``iadsim coverage footprint``'s files)
     report.html                everything above in one page
     coverage/                  the coverage study, as below
     coverage-free-space/       the cruise missile's coverage in free space, to set beside coverage/
@@ -38,6 +40,9 @@ SIGNATURES_PNG = "signatures.png"
 SATURATION_CSV = "saturation.csv"
 SATURATION_PNG = "saturation.png"
 SATURATION_DB = "saturation.duckdb"
+BALLISTIC_CSV = "ballistic.csv"
+BALLISTIC_PNG = "ballistic.png"
+BALLISTIC_DIR = "ballistic"
 REPORT_HTML = "report.html"
 COVERAGE_DIR = "coverage"
 FREE_SPACE_DIR = "coverage-free-space"

@@ -103,6 +103,8 @@ def find_inputs(source: Path, read: bool = True) -> ReportInputs:
     inputs.free_space_pngs = sorted((folder / layout.FREE_SPACE_DIR).glob("detection-*.png"))
     inputs.saturation_csv = there(layout.SATURATION_CSV)
     inputs.saturation_png = there(layout.SATURATION_PNG)
+    inputs.ballistic_csv = there(layout.BALLISTIC_CSV)
+    inputs.ballistic_png = there(layout.BALLISTIC_PNG)
     for cov in layout.coverage_folders(folder):
         table = cov / layout.RING_VS_REAL_JSON
         if table.is_file() or list(cov.glob("detection-*.png")):
