@@ -156,6 +156,7 @@ BAD_MODULES = [
 ]
 
 
+@pytest.mark.slow  # (the checker's own test: a process per case, 3 s each)
 @pytest.mark.parametrize(("source", "words"), BAD_MODULES)
 def test_the_checker_reports_a_module_that_changes_the_process(
     tmp_path: Path, source: str, words: str

@@ -58,6 +58,7 @@ def test_dask_gives_the_same_replications(catalog, serial, tmp_path: Path) -> No
         assert _outcomes(store, res.study_id) == serial
 
 
+@pytest.mark.slow  # (a LocalCluster whose worker is killed: 8 s; the real cluster's test kills one too)
 def test_a_killed_worker_does_not_change_the_result(catalog, serial, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from distributed import Client, LocalCluster
 
