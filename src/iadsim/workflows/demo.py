@@ -56,7 +56,7 @@ SIGNATURE_SURFACE = "farmland"  # one of SURFACES
 BALLISTIC_SCENARIO = "turkey-bmd"
 BALLISTIC_SYSTEMS = ("s-400", "patriot", "samp-t")
 BALLISTIC_LAUNCH_RADIUS_M = 30e3
-BALLISTIC_CELLS = 100
+BALLISTIC_CELLS = 120
 BALLISTIC_LAUNCH_POINTS = 16
 BALLISTIC_DRAWS = 10
 BALLISTIC_SEED = 1
@@ -327,7 +327,7 @@ def _ballistic(cat: Catalog, out_dir: Path, steps: _Steps) -> tuple[list[Footpri
     from iadsim.coverage.raster import read_geotiff
     from iadsim.report.plots import footprint_comparison_chart
     from iadsim.scenario import resolve_scenario
-    from iadsim.workflows.footprint import DRAWS_TIF, LaunchArea, plan_footprint, run_study
+    from iadsim.workflows.footprint import DRAWS_TIF, FootprintStudy, LaunchArea, plan_footprint, run_study
 
     step = steps.begin(STEPS[3], len(BALLISTIC_SYSTEMS) + 1)
     sc = resolve_scenario(BALLISTIC_SCENARIO, cat)
@@ -338,8 +338,9 @@ def _ballistic(cat: Catalog, out_dir: Path, steps: _Steps) -> tuple[list[Footpri
     azimuth, _, launch_m = Geod(ellps="WGS84").inv(site[1], site[0], area.lon, area.lat)
     rows, panels = [], []
     tables: dict[float, TrajectoryTable] = {}  # (the same threat draws for every battery: shared)
-    for system in BALLISTIC_SYSTEMS:
-        study = plan_footprint(
+
+    def plan(system: str, half_width_m: float | None = None) -> FootprintStudy:
+        return plan_footprint(
             cat,
             system,
             site,
@@ -347,9 +348,15 @@ def _ballistic(cat: Catalog, out_dir: Path, steps: _Steps) -> tuple[list[Footpri
             area,
             launch_points=BALLISTIC_LAUNCH_POINTS,
             cells=BALLISTIC_CELLS,
+            half_width_m=half_width_m,
             uncertainty=BALLISTIC_DRAWS,
             seed=BALLISTIC_SEED,
         )
+
+    # one grid for all (the widest any battery needs): the maps compare alike, the borders are laid once
+    width = max(plan(system).geometry.half_width_m for system in BALLISTIC_SYSTEMS)
+    for system in BALLISTIC_SYSTEMS:
+        study = plan(system, width)
         result = run_study(study, out_dir / layout.BALLISTIC_DIR / system, tables=tables)
         share = read_geotiff(out_dir / layout.BALLISTIC_DIR / system / DRAWS_TIF)
         rows.append(
