@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from iadsim.workflows.footprint import FootprintResult, FootprintStudy
 
 app = typer.Typer(
-    help="Terrain-aware radar coverage: radar floor, detection and engagement maps.", no_args_is_help=True
+    help="Terrain-aware radar coverage: radar floor, detection and engagement maps, many sites, defended "
+    "footprints against ballistic missiles.",
+    no_args_is_help=True,
 )
 
 SiteCrs = Literal["wgs84", "dem"]
