@@ -123,6 +123,7 @@ def test_bad_scenarios_exit_2_with_one_clear_message(
             assert fragment in result.err, (command, fragment, result.err)
 
 
+@pytest.mark.slow  # (the installed command in its own processes: 6 s)
 def test_a_bad_scenario_exits_2_from_a_real_process(cli_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # the same, as a user's shell sees it: the first case of BAD through the installed command
     text, where, field, message = BAD[0].values

@@ -52,6 +52,7 @@ def serial(catalog, tmp_path_factory) -> list[tuple]:  # type: ignore[no-untyped
         return _outcomes(store, res.study_id)
 
 
+@pytest.mark.slow  # (a LocalCluster of two workers: 10 s)
 def test_dask_gives_the_same_replications(catalog, serial, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with StudyStore(tmp_path / "r.duckdb") as store:
         res = run_study(_study(), catalog, store, workers=2, batch_size=3)

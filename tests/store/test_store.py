@@ -373,6 +373,7 @@ def test_opening_a_store_to_write_changes_nothing_by_itself(tmp_path: Path) -> N
     assert _digest(copy) == _digest(path)
 
 
+@pytest.mark.slow  # (a second process holding the store: 5 s)
 def test_a_store_in_use_by_another_process_is_a_clear_error(cli_process, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = _fill(tmp_path / "r.duckdb")
     with StudyStore(path):  # (held for writing here, as a running `mc` holds it)

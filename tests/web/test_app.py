@@ -345,6 +345,7 @@ def server(data_dir: Path, catalog: Catalog) -> Iterator[str]:
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium for the browser test")
+@pytest.mark.slow  # (headless Chromium: 6 s)
 def test_page_in_browser(server: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
