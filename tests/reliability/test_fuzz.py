@@ -231,6 +231,11 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
          "--terrain", "flat", "--cell-m", "4000", "-a", "1000"],
         ["-a", "--pd", "--k", "--cell-m", "--facing", "--site"],
     ),
+    "footprint": (
+        ["coverage", "footprint", "--site", "37.03,35.36", "--launch-area", "36.9,38.7,30", "--cells", "12",
+         "--launch-points", "3"],
+        ["--cells", "--launch-points", "--half-width-km", "--pd", "--uncertainty", "--site", "--launch-area"],
+    ),
 }  # fmt: skip
 
 
@@ -252,7 +257,7 @@ def test_command_line_options(cli, tmp_path: Path) -> None:  # type: ignore[no-u
         out = tmp_path / f"out-{command}"
         if command in ("floor",):
             args += ["--out", str(out) + ".tif"]
-        elif command == "map":
+        elif command in ("map", "footprint"):
             args += ["--out", str(out)]
         tally.start()
         result = cli(*LIMITS, "--catalog", str(VALIDATION), *args)
