@@ -76,7 +76,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -842,17 +842,3 @@ def compute_footprint(
         geometry.impacts_xy, geometry.launch_xy, threat, battery, pd, table, progress=progress
     )
     return Footprint(geometry, windows, detection_range_m(threat, battery, pd))
-
-
-def table_for(
-    geometries: Sequence[FootprintGeometry] | FootprintGeometry, burn_time_s: float, max_range_m: float
-) -> TrajectoryTable | None:
-    """The trajectory table that serves every pair of the geometries up to ``max_range_m`` (None if no pair
-    is in range)."""
-    if isinstance(geometries, FootprintGeometry):
-        geometries = [geometries]
-    spans = [range_span_m(g.impacts_xy, g.launch_xy, max_range_m) for g in geometries]
-    found = [s for s in spans if s is not None]
-    if not found:
-        return None
-    return trajectory_table(burn_time_s, min(s[0] for s in found), max(s[1] for s in found))

@@ -378,29 +378,6 @@ def run_study(
     return out
 
 
-def run_footprint(
-    catalog: Catalog,
-    system: str,
-    site: tuple[float, float],
-    threat: str,
-    launch_area: LaunchArea,
-    out_dir: Path,
-    launch_points: int = 50,
-    cells: int = 200,
-    half_width_m: float | None = None,
-    pd: float = 0.5,
-    uncertainty: int = 0,
-    seed: int = 0,
-    progress: StudyProgress | None = None,
-) -> FootprintResult:
-    """:func:`plan_footprint`, then :func:`run_study`: the footprint of a ``system`` battery at ``site``
-    (lat, lon) against the ballistic class ``threat`` from ``launch_area``, written to ``out_dir``."""
-    study = plan_footprint(
-        catalog, system, site, threat, launch_area, launch_points, cells, half_width_m, pd, uncertainty, seed
-    )
-    return run_study(study, out_dir, progress)
-
-
 def _distances(geometry: FootprintGeometry) -> tuple[float, float]:
     """Shortest and longest distance (m, in the plane) between the launch points and the grid's cells."""
     cells = geometry.impacts_xy
